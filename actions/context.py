@@ -1,0 +1,60 @@
+"""What the actions need from the rest of the system, built on first use (never at import time)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from actions.slots import CHANNEL_METADATA, LANGUAGE
+from knowledge.service import KnowledgeService
+from rightsdesk.settings import Settings, get_settings
+from ticketing.database import make_engine, make_session_factory
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """Settings, the knowledge service and the database, shared by every action in the process."""
+
+    settings: Settings
+    knowledge: KnowledgeService
+    session_factory: sessionmaker[Session]
+
+
+_lock = threading.Lock()
+_context: ActionContext | None = None
+
+
+def get_context() -> ActionContext:
+    """The process-wide context (built once, from the environment)."""
+    global _context
+    with _lock:
+        if _context is None:
+            settings = get_settings()
+            _context = ActionContext(
+                settings=settings,
+                knowledge=KnowledgeService(settings.district_file, settings.public_url),
+                session_factory=make_session_factory(make_engine(settings.database_url)),
+            )
+        return _context
+
+
+def set_context(context: ActionContext | None) -> None:
+    """Replace the context (tests give actions their own database and knowledge base)."""
+    global _context
+    with _lock:
+        _context = context
+
+
+def language_of(tracker: Any) -> str:
+    """The conversation's language as the gateway set it."""
+    return "es" if tracker.get_slot(LANGUAGE) == "es" else "en"
+
+
+def channel_of(tracker: Any) -> str:
+    """The channel of the latest message (``web`` unless the gateway said otherwise)."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    channel = metadata.get(CHANNEL_METADATA)
+    return channel if channel in ("web", "sms") else "web"

@@ -1,0 +1,84 @@
+"""Conversation service: create and find conversations, record the redacted transcript. Never commits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from channels.models import Conversation, ConversationMessage
+from channels.redact import redact
+from ticketing.database import utcnow
+
+SESSION_ID_BYTES = 32
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_conversation(*, db_session: Session, channel: str, language: str = "en") -> tuple[Conversation, str]:
+    """A new conversation and the unguessable session id its client will hold (returned once, never stored)."""
+    token = secrets.token_urlsafe(SESSION_ID_BYTES)
+    conversation = Conversation(
+        token_hash=_hash(token),
+        rasa_sender="c" + secrets.token_hex(16),
+        channel=channel,
+        language=language,
+    )
+    db_session.add(conversation)
+    db_session.flush()
+    return conversation, token
+
+
+def find_conversation(*, db_session: Session, token: str) -> Conversation | None:
+    """The conversation a session id belongs to."""
+    if not token or len(token) > 200:
+        return None
+    return db_session.scalar(select(Conversation).where(Conversation.token_hash == _hash(token)))
+
+
+def record_inbound(*, db_session: Session, conversation: Conversation, text: str) -> ConversationMessage:
+    """Store a family's message (redacted) as pending, before anything else happens to it."""
+    message = ConversationMessage(
+        conversation_id=conversation.id, direction="in", text=redact(text), status="pending"
+    )
+    conversation.last_active_at = utcnow()
+    db_session.add(message)
+    db_session.flush()
+    return message
+
+
+def record_outbound(
+    *, db_session: Session, conversation: Conversation, text: str, data: dict[str, Any] | None = None
+) -> ConversationMessage:
+    """Store one assistant or officer message."""
+    message = ConversationMessage(
+        conversation_id=conversation.id, direction="out", text=text, data=data or {}, status="sent"
+    )
+    db_session.add(message)
+    db_session.flush()
+    return message
+
+
+def transcript(*, db_session: Session, conversation: Conversation, after_id: int = 0) -> Sequence[ConversationMessage]:
+    """A conversation's messages after ``after_id``, oldest first."""
+    return db_session.scalars(
+        select(ConversationMessage)
+        .where(ConversationMessage.conversation_id == conversation.id, ConversationMessage.id > after_id)
+        .order_by(ConversationMessage.id)
+    ).all()
+
+
+def pending_messages(*, db_session: Session, limit: int = 50) -> Sequence[ConversationMessage]:
+    """Inbound messages Rasa has not answered yet, oldest first."""
+    return db_session.scalars(
+        select(ConversationMessage)
+        .where(ConversationMessage.status == "pending")
+        .order_by(ConversationMessage.id)
+        .limit(limit)
+    ).all()

@@ -1,0 +1,56 @@
+"""Conversation tables owned by the gateway: who is talking (pseudonymously) and the redacted transcript."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ticketing.database import Base, UtcDateTime, utcnow
+
+
+class Conversation(Base):
+    """One family's conversation on one channel.
+
+    The web client holds a random session id; only its SHA-256 is stored. Rasa knows the conversation only by
+    ``rasa_sender``, a random pseudonym.
+    """
+
+    __tablename__ = "conversations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    rasa_sender: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    language: Mapped[str] = mapped_column(String(2), default="en")
+    # The language last pushed to Rasa's `language` slot (None: not yet pushed).
+    rasa_language: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_active_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    messages: Mapped[list[ConversationMessage]] = relationship(
+        back_populates="conversation", order_by="ConversationMessage.id", cascade="all, delete-orphan"
+    )
+
+
+class ConversationMessage(Base):
+    """One message in or out, redacted before it is stored.
+
+    An inbound message is stored as ``pending`` before Rasa sees it and becomes ``answered`` once the replies
+    are stored, so nothing a family sends is lost when Rasa is down: pending messages are retried.
+    """
+
+    __tablename__ = "conversation_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(3))  # "in" | "out"
+    text: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(10), default="sent", index=True)  # pending|answered|sent
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    conversation: Mapped[Conversation] = relationship(back_populates="messages")

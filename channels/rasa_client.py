@@ -1,0 +1,101 @@
+"""Talking to Rasa over its REST channel and HTTP API (loopback only).
+
+Each conversation is pinned to one Rasa server by a stable hash of its pseudonymous sender id, so several Rasa
+processes can share the load while every conversation keeps one tracker lock holder. The transport is an
+``httpx.AsyncClient``; tests of the gateway alone give it an ``httpx.MockTransport``-free real Rasa instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+
+class RasaUnavailable(RuntimeError):
+    """Rasa did not answer (down, starting, or timed out)."""
+
+
+@dataclass(frozen=True)
+class BotMessage:
+    """One message from the assistant, in the chat contract's shape."""
+
+    text: str
+    buttons: list[dict[str, str]] = field(default_factory=list)
+    article: dict[str, Any] | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON object of ``POST /api/chat``'s ``messages``."""
+        return {"text": self.text, "buttons": self.buttons, "article": self.article}
+
+
+def parse_rasa_messages(raw: list[dict[str, Any]]) -> list[BotMessage]:
+    """Turn the REST channel's output into bot messages (custom payloads carry the knowledge article)."""
+    out: list[BotMessage] = []
+    for item in raw:
+        custom = item.get("custom") or {}
+        text = item.get("text") or custom.get("text") or ""
+        buttons = [
+            {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+            for b in item.get("buttons") or []
+        ]
+        article = custom.get("article") if isinstance(custom, dict) else None
+        if text or buttons:
+            out.append(BotMessage(text=text, buttons=buttons, article=article))
+    return out
+
+
+class RasaClient:
+    """A pool of Rasa servers reached over HTTP."""
+
+    def __init__(self, urls: list[str], token: str, timeout: float = 20.0) -> None:
+        if not urls:
+            raise ValueError("at least one Rasa URL is required")
+        self.urls = urls
+        self.token = token
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=2.0))
+
+    def url_for(self, sender: str) -> str:
+        """The Rasa server that owns ``sender``'s conversation (stable across processes and restarts)."""
+        digest = hashlib.sha256(sender.encode()).digest()
+        return self.urls[int.from_bytes(digest[:8], "big") % len(self.urls)]
+
+    async def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[BotMessage]:
+        """Send one user message and return the assistant's replies."""
+        url = f"{self.url_for(sender)}/webhooks/rest/webhook"
+        try:
+            response = await self.http.post(url, json={"sender": sender, "message": text, "metadata": metadata or {}})
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+        return parse_rasa_messages(response.json())
+
+    async def set_slot(self, sender: str, name: str, value: str) -> None:
+        """Set a slot on ``sender``'s tracker (used for the conversation language)."""
+        url = f"{self.url_for(sender)}/conversations/{sender}/tracker/events"
+        try:
+            response = await self.http.post(
+                url, params={"token": self.token}, json={"event": "slot", "name": name, "value": value}
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+
+    async def status(self) -> dict[str, Any]:
+        """Each server's state: ``{"url": ..., "ok": bool, "detail": str}`` in a list under ``servers``."""
+        servers = []
+        for url in self.urls:
+            try:
+                response = await self.http.get(f"{url}/status", params={"token": self.token}, timeout=3.0)
+                ok = response.status_code == 200 and bool(response.json().get("model_id"))
+                detail = "model loaded" if ok else f"HTTP {response.status_code}"
+            except (httpx.HTTPError, ValueError) as exc:
+                ok, detail = False, type(exc).__name__
+            servers.append({"url": url, "ok": ok, "detail": detail})
+        return {"ok": all(s["ok"] for s in servers), "servers": servers}
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self.http.aclose()

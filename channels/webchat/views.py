@@ -1,0 +1,55 @@
+"""``GET /``: the web chat page (all assets served by the gateway)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from rightsdesk.web import page_language, render_page
+
+router = APIRouter(tags=["pages"])
+
+TEXT = {
+    "en": {
+        "title": "Ask about your child's data",
+        "privacy": "Before you start: this is an automated assistant, not a lawyer. We keep this conversation "
+        "for {days} days, without dates of birth, codes, ID numbers or phone numbers, and only the district's "
+        "privacy office sees the requests you open. Do not type your child's records or passwords here.",
+        "label": "Your message",
+        "send": "Send",
+        "person": "Talk to a person",
+        "typing": "The assistant is writing…",
+        "log": "Conversation",
+        "sources": "Sources",
+        "read_more": "Read the full answer",
+        "error": "The message could not be sent. Check your connection and try again.",
+        "restart": "This conversation has ended. A new one has started.",
+    },
+    "es": {
+        "title": "Pregunte sobre los datos de su hijo o hija",
+        "privacy": "Antes de empezar: este es un asistente automático, no un abogado. Guardamos esta conversación "
+        "{days} días, sin fechas de nacimiento, códigos, números de identificación ni teléfonos, y solo la "
+        "oficina de privacidad del distrito ve las solicitudes que usted abra. No escriba aquí registros ni "
+        "contraseñas.",
+        "label": "Su mensaje",
+        "send": "Enviar",
+        "person": "Hablar con una persona",
+        "typing": "El asistente está escribiendo…",
+        "log": "Conversación",
+        "sources": "Fuentes",
+        "read_more": "Leer la respuesta completa",
+        "error": "No se pudo enviar el mensaje. Revise su conexión e intente de nuevo.",
+        "restart": "Esta conversación terminó. Empezó una nueva.",
+    },
+}
+
+
+@router.get("/")
+async def chat_page(request: Request) -> Any:
+    """The chat page in the family's language."""
+    lang = page_language(request)
+    other = "es" if lang == "en" else "en"
+    days = request.app.state.knowledge.district.retention.conversation_days
+    text = {k: v.format(days=days) for k, v in TEXT[lang].items()}
+    return render_page(request, "chat.html", lang, f"/?lang={other}", nav="chat", x=text)

@@ -1,0 +1,153 @@
+"""Knowledge articles: the schema, loading from ``knowledge/articles/<lang>/*.yml``, and district placeholders.
+
+An article is one answer in one language; the English and Spanish versions share an ``id``. Loading is strict
+(pydantic); :mod:`knowledge.validate` adds the cross-file rules (topics covered in both languages, duplicates).
+Placeholders such as ``{privacy_contact}`` are filled from the district configuration when an answer is shown,
+so editing an article or the district file needs no retraining of the Rasa model.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+
+from knowledge.district import District
+
+ARTICLES_DIR = Path(__file__).resolve().parent / "articles"
+SHORT_ANSWER_LIMIT = 320
+LANGUAGES: tuple[Literal["en", "es"], ...] = ("en", "es")
+PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class Source(BaseModel):
+    """Where a fact comes from: a statute, a regulation section or official guidance."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    citation: str = Field(min_length=3)
+    url: HttpUrl
+
+
+class Article(BaseModel):
+    """One knowledge article in one language."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: str
+    lang: Literal["en", "es"]
+    topic: str
+    title: str = Field(min_length=3)
+    short: str = Field(min_length=10)
+    body: str = Field(min_length=20)
+    sources: list[Source]
+    jurisdiction: Literal["federal", "state", "district"]
+    states: list[str] = Field(default_factory=list)
+    principles: list[int] = Field(default_factory=list)
+    last_reviewed: date
+    related: list[str] = Field(default_factory=list)
+    asked_as: list[str] = Field(default_factory=list)
+
+    @field_validator("id")
+    @classmethod
+    def _kebab_case(cls, value: str) -> str:
+        if not ID_RE.match(value):
+            raise ValueError("id must be kebab-case (a-z, 0-9, hyphens)")
+        return value
+
+    @field_validator("principles")
+    @classmethod
+    def _principle_numbers(cls, value: list[int]) -> list[int]:
+        bad = [p for p in value if not 1 <= p <= 10]
+        if bad:
+            raise ValueError(f"principles are numbered 1-10, got {bad}")
+        return value
+
+
+@dataclass(frozen=True)
+class LoadedArticle:
+    """An article with the file it came from (for error messages)."""
+
+    article: Article
+    path: Path
+
+
+def load_articles(root: Path = ARTICLES_DIR) -> list[LoadedArticle]:
+    """Every article under ``root``; raises ``ArticleError`` naming the file on the first bad one."""
+    loaded: list[LoadedArticle] = []
+    for lang in LANGUAGES:
+        for path in sorted((root / lang).glob("*.yml")):
+            loaded.append(LoadedArticle(parse_article(path), path))
+    return loaded
+
+
+class ArticleError(ValueError):
+    """An article file that cannot be used, with its path."""
+
+
+def parse_article(path: Path) -> Article:
+    """Parse one article file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        article = Article.model_validate(data)
+    except (yaml.YAMLError, ValueError) as exc:
+        raise ArticleError(f"{path}: {exc}") from exc
+    if article.lang != path.parent.name:
+        raise ArticleError(f"{path}: lang is {article.lang!r} but the file is under {path.parent.name}/")
+    return article
+
+
+def _join(items: list[str], lang: str) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    last = " y " if lang == "es" else " and "
+    return ", ".join(items[:-1]) + last + items[-1]
+
+
+def placeholder_values(district: District, lang: str, public_url: str) -> dict[str, str]:
+    """The text each district placeholder stands for, in ``lang``."""
+    officer = district.contacts.district_privacy_officer
+    deadline = district.records_deadline()
+    if lang == "es":
+        unit = "días hábiles" if deadline.business_days else "días naturales"
+    else:
+        unit = "business days" if deadline.business_days else "calendar days"
+    contact = f"{officer.name}, {officer.title.get(lang)} ({officer.email}"
+    contact += f", {officer.phone})" if officer.phone else ")"
+    return {
+        "district_name": district.name,
+        "state_name": district.state_name,
+        "privacy_contact": contact,
+        "records_deadline": f"{deadline.days} {unit} ({deadline.citation})",
+        "directory_categories": _join(district.directory_information.categories.get(lang), lang),
+        "directory_optout_window": district.directory_information.opt_out_window.get(lang),
+        "governance_body": district.governance.body.get(lang),
+        "breach_policy": district.breach_policy.get(lang),
+        "vendor_count": str(len(district.vendors)),
+        "transparency_url": f"{public_url}/transparency?lang={lang}",
+    }
+
+
+PLACEHOLDERS = frozenset(
+    {
+        "district_name",
+        "state_name",
+        "privacy_contact",
+        "records_deadline",
+        "directory_categories",
+        "directory_optout_window",
+        "governance_body",
+        "breach_policy",
+        "vendor_count",
+        "transparency_url",
+    }
+)
+
+
+def render(text: str, values: dict[str, str]) -> str:
+    """``text`` with its placeholders filled; an unknown placeholder is left as it is (the validator flags it)."""
+    return PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1), m.group(0)), text)

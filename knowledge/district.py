@@ -1,0 +1,202 @@
+"""The district configuration a real deployment replaces: contacts, schools, deadlines, vendors, retention.
+
+Loaded from one YAML file (``RIGHTSDESK_DISTRICT_FILE``; the demo district ships in ``knowledge/district/``).
+Bilingual values are ``{en: ..., es: ...}`` mappings; :func:`Localized.get` picks one.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+Lang = Literal["en", "es"]
+
+STATE_NAMES = {
+    "CA": "California",
+    "CO": "Colorado",
+    "CT": "Connecticut",
+    "IL": "Illinois",
+    "NY": "New York",
+    "TX": "Texas",
+    "FL": "Florida",
+    "WA": "Washington",
+}
+
+
+class Localized(BaseModel):
+    """A text in English and Spanish."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    en: str
+    es: str
+
+    def get(self, lang: str) -> str:
+        """The text in ``lang`` (English for anything else)."""
+        return self.es if lang == "es" else self.en
+
+
+class LocalizedList(BaseModel):
+    """A list of texts in English and Spanish."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    en: list[str]
+    es: list[str]
+
+    def get(self, lang: str) -> list[str]:
+        """The list in ``lang``."""
+        return self.es if lang == "es" else self.en
+
+
+class Contact(BaseModel):
+    """A designated contact for a school and request category."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: str
+    email: str
+    phone: str | None = None
+
+
+class PrivacyOfficer(Contact):
+    """The district privacy officer: the fallback for every category and the owner of urgent reports."""
+
+    title: Localized
+    languages: list[str] = Field(default_factory=lambda: ["en"])
+
+
+class Contacts(BaseModel):
+    """Designated contacts."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    district_privacy_officer: PrivacyOfficer
+    schools: dict[str, dict[str, Contact]] = Field(default_factory=dict)
+
+
+class School(BaseModel):
+    """A school of the district."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: str
+    name: str
+    grades: str
+
+
+class Deadline(BaseModel):
+    """A response deadline and the law it comes from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    days: int = Field(gt=0)
+    business_days: bool
+    citation: str
+
+
+class Governance(BaseModel):
+    """Who decides about student data (principle 10a)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    body: Localized
+    rules_url: str
+    meets: Localized
+
+
+class DirectoryInformation(BaseModel):
+    """Directory-information categories and the opt-out window (34 CFR 99.37)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    categories: LocalizedList
+    opt_out_window: Localized
+
+
+class Vendor(BaseModel):
+    """A provider on the published vendor list (principle 6)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    provider: str
+    product: str
+    data_elements: list[str]
+    purpose: str
+    agreement_url: str
+    retention: str
+    uses_ai: bool
+
+
+class RetentionItem(BaseModel):
+    """One row of the retention schedule (principle 7)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    record: Localized
+    keep: Localized
+
+
+class RetentionPeriods(BaseModel):
+    """How long this desk keeps what families send it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    conversation_days: int = Field(gt=0)
+    closed_ticket_days: int = Field(gt=0)
+
+
+class District(BaseModel):
+    """The whole district configuration."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    name: str
+    short_name: str
+    state: str = Field(min_length=2, max_length=2)
+    timezone: str
+    website: str
+    languages: list[str]
+    governance: Governance
+    contacts: Contacts
+    schools: list[School]
+    deadlines: dict[str, Deadline]
+    holidays: list[date] = Field(default_factory=list)
+    directory_information: DirectoryInformation
+    breach_policy: Localized
+    security_practices: LocalizedList
+    vendors: list[Vendor]
+    retention_schedule: list[RetentionItem]
+    retention: RetentionPeriods
+
+    @property
+    def state_name(self) -> str:
+        """The configured state's name."""
+        return STATE_NAMES.get(self.state, self.state)
+
+    def records_deadline(self) -> Deadline:
+        """The deadline this deployment applies to a records request: the state's if configured, else FERPA's."""
+        return self.deadlines.get("records") or self.deadlines["federal_records"]
+
+    def add_days(self, start: datetime, deadline: Deadline) -> date:
+        """The due date ``deadline`` gives a request received at ``start`` (skipping weekends and holidays)."""
+        day = start.astimezone(ZoneInfo(self.timezone)).date()
+        if not deadline.business_days:
+            return day + timedelta(days=deadline.days)
+        holidays = set(self.holidays)
+        remaining = deadline.days
+        while remaining:
+            day += timedelta(days=1)
+            if day.weekday() < 5 and day not in holidays:
+                remaining -= 1
+        return day
+
+    def school(self, school_id: str) -> School | None:
+        """The school with this id."""
+        return next((s for s in self.schools if s.id == school_id), None)
+
+
+def load_district(path: Path) -> District:
+    """Parse and validate a district file (raises ``pydantic.ValidationError`` or ``yaml.YAMLError``)."""
+    with path.open(encoding="utf-8") as fh:
+        return District.model_validate(yaml.safe_load(fh))
+
+
+@lru_cache(maxsize=4)
+def cached_district(path: Path) -> District:
+    """The district file, parsed once per process."""
+    return load_district(path)

@@ -1,0 +1,126 @@
+"""The knowledge service the action server and the public pages call.
+
+It answers a question in a language with rendered articles (district placeholders filled) and a verdict, and
+reloads the articles and the district file when they change on disk (checked at most every few seconds), so an
+edited article is live without retraining or restarting anything.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from knowledge.articles import ARTICLES_DIR, Article, load_articles, placeholder_values, render
+from knowledge.district import District, load_district
+from knowledge.search import KnowledgeBase, Verdict
+
+RELOAD_CHECK_SECONDS = 3.0
+
+
+@dataclass(frozen=True)
+class RenderedArticle:
+    """An article ready to show: placeholders filled, its public URL."""
+
+    id: str
+    lang: str
+    topic: str
+    title: str
+    short: str
+    body: str
+    sources: list[dict[str, str]]
+    url: str
+    related: list[str]
+    jurisdiction: str
+    last_reviewed: str
+
+    def reference(self) -> dict[str, object]:
+        """The ``article`` object of the chat contract."""
+        return {"id": self.id, "topic": self.topic, "title": self.title, "sources": self.sources, "url": self.url}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the knowledge base says about a question."""
+
+    verdict: Verdict
+    articles: list[RenderedArticle]
+
+
+def _signature(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    entries: list[tuple[str, int, int]] = []
+    for root in paths:
+        candidates = sorted(root.rglob("*.yml")) if root.is_dir() else [root]
+        for path in candidates:
+            stat = path.stat()
+            entries.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(entries)
+
+
+class KnowledgeService:
+    """Articles and district data, kept fresh."""
+
+    def __init__(self, district_file: Path, public_url: str, articles_dir: Path = ARTICLES_DIR) -> None:
+        self.district_file = district_file
+        self.public_url = public_url.rstrip("/")
+        self.articles_dir = articles_dir
+        self._lock = threading.Lock()
+        self._checked_at = 0.0
+        self._signature: tuple[tuple[str, int, int], ...] = ()
+        self._kb = KnowledgeBase([])
+        self._district: District | None = None
+        self._refresh(force=True)
+
+    def _refresh(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._checked_at < RELOAD_CHECK_SECONDS:
+            return
+        with self._lock:
+            self._checked_at = now
+            signature = _signature([self.articles_dir, self.district_file])
+            if signature == self._signature and not force:
+                return
+            kb = KnowledgeBase(item.article for item in load_articles(self.articles_dir))
+            district = load_district(self.district_file)
+            self._kb, self._district, self._signature = kb, district, signature
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The current knowledge base."""
+        self._refresh()
+        return self._kb
+
+    @property
+    def district(self) -> District:
+        """The current district configuration."""
+        self._refresh()
+        assert self._district is not None
+        return self._district
+
+    def render(self, article: Article) -> RenderedArticle:
+        """``article`` with the district's values filled in."""
+        values = placeholder_values(self.district, article.lang, self.public_url)
+        return RenderedArticle(
+            id=article.id,
+            lang=article.lang,
+            topic=article.topic,
+            title=article.title,
+            short=render(article.short, values),
+            body=render(article.body, values),
+            sources=[{"citation": s.citation, "url": str(s.url)} for s in article.sources],
+            url=f"{self.public_url}/rights/{article.lang}/{article.id}",
+            related=list(article.related),
+            jurisdiction=article.jurisdiction,
+            last_reviewed=article.last_reviewed.isoformat(),
+        )
+
+    def answer(self, question: str, lang: str, limit: int = 3) -> Answer:
+        """The best articles for ``question`` in ``lang`` and whether to trust the first."""
+        result = self.kb.search(question, lang, limit=limit)
+        return Answer(result.verdict, [self.render(hit.article) for hit in result.hits])
+
+    def article(self, article_id: str, lang: str) -> RenderedArticle | None:
+        """One article by id."""
+        found = self.kb.get(article_id, lang)
+        return self.render(found) if found else None

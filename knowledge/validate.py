@@ -1,0 +1,109 @@
+"""``rightsdesk kb validate``: the rules every article and the topic list must keep.
+
+Errors (the command fails): a file that does not parse or breaks the schema, a topic of ``topics.yml`` missing in
+either language, an unknown topic, a duplicate id within a language, an article without sources, a short answer
+over 320 characters, an unknown placeholder, a related id that does not exist, an English article without its
+Spanish pair (or the reverse). Warnings: a review older than 12 months, text far above the target reading level.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+from knowledge.articles import (
+    ARTICLES_DIR,
+    LANGUAGES,
+    PLACEHOLDER_RE,
+    PLACEHOLDERS,
+    SHORT_ANSWER_LIMIT,
+    ArticleError,
+    LoadedArticle,
+    parse_article,
+)
+from knowledge.readability import reading_grade
+
+TOPICS_FILE = Path(__file__).resolve().parent / "topics.yml"
+_TOPIC_LINE = re.compile(r"^  ([a-z0-9_]+):\s*$")
+REVIEW_MAX_AGE = timedelta(days=365)
+GRADE_WARN = {"en": 11.0, "es": 12.0}
+
+
+def load_topics(path: Path = TOPICS_FILE) -> list[str]:
+    """Topic ids of the taxonomy: the keys indented once under each group.
+
+    Read line by line: the shared file marks uncertain facts with ``[verify]`` inside flow lists, which strict
+    YAML rejects, and only the ids matter here.
+    """
+    return [m.group(1) for line in path.read_text(encoding="utf-8").splitlines() if (m := _TOPIC_LINE.match(line))]
+
+
+@dataclass
+class Report:
+    """What validation found."""
+
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    articles: list[LoadedArticle] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No errors (warnings allowed)."""
+        return not self.errors
+
+
+def validate(root: Path = ARTICLES_DIR, topics_file: Path = TOPICS_FILE, today: date | None = None) -> Report:
+    """Check every article under ``root`` against ``topics_file``."""
+    today = today or date.today()
+    report = Report()
+    topics = load_topics(topics_file)
+    if not topics:
+        report.errors.append(f"{topics_file}: no topics found")
+    known_topics = set(topics)
+    for lang in LANGUAGES:
+        for path in sorted((root / lang).glob("*.yml")):
+            try:
+                report.articles.append(LoadedArticle(parse_article(path), path))
+            except ArticleError as exc:
+                report.errors.append(str(exc))
+    ids: dict[str, dict[str, Path]] = {lang: {} for lang in LANGUAGES}
+    for item in report.articles:
+        a, path = item.article, item.path
+        if a.id in ids[a.lang]:
+            report.errors.append(f"{path}: duplicate id {a.id!r} (also in {ids[a.lang][a.id]})")
+        ids[a.lang][a.id] = path
+        if a.topic not in known_topics:
+            report.errors.append(f"{path}: unknown topic {a.topic!r}")
+        if not a.sources:
+            report.errors.append(f"{path}: no sources: every fact must cite a statute, regulation or guidance")
+        if len(a.short) > SHORT_ANSWER_LIMIT:
+            report.errors.append(f"{path}: short answer is {len(a.short)} characters (limit {SHORT_ANSWER_LIMIT})")
+        for text in (a.short, a.body):
+            for name in PLACEHOLDER_RE.findall(text):
+                if name not in PLACEHOLDERS:
+                    report.errors.append(f"{path}: unknown placeholder {{{name}}}")
+        if a.jurisdiction == "state" and not a.states:
+            report.errors.append(f"{path}: a state article must list its states")
+        if today - a.last_reviewed > REVIEW_MAX_AGE:
+            report.warnings.append(f"{path}: last reviewed {a.last_reviewed}, more than 12 months ago")
+        if a.last_reviewed > today:
+            report.errors.append(f"{path}: last_reviewed {a.last_reviewed} is in the future")
+        grade = reading_grade(a.short + "\n" + a.body, a.lang)
+        if grade > GRADE_WARN[a.lang]:
+            report.warnings.append(f"{path}: reading grade {grade:.1f} (aim at about 8)")
+    for item in report.articles:
+        for rel in item.article.related:
+            if rel not in ids[item.article.lang]:
+                report.errors.append(f"{item.path}: related id {rel!r} does not exist in {item.article.lang}")
+    for lang in LANGUAGES:
+        covered = {i.article.topic for i in report.articles if i.article.lang == lang}
+        for topic in topics:
+            if topic not in covered:
+                report.errors.append(f"topic {topic!r} has no {lang} article")
+    for lang, other in (("en", "es"), ("es", "en")):
+        for article_id, path in ids[lang].items():
+            if article_id not in ids[other]:
+                report.errors.append(f"{path}: no {other} version of {article_id!r}")
+    return report

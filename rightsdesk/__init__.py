@@ -1,0 +1,1 @@
+"""Composition root: settings, the CLI, the ASGI app assembly and the process launcher."""

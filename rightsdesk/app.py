@@ -1,0 +1,102 @@
+"""The gateway's ASGI app: the only public edge. Assembles routers and app-wide services.
+
+``create_app(settings)`` builds everything from the settings; ``uvicorn rightsdesk.app:app --factory`` style
+start-up goes through :func:`app_from_environment`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from channels.chat import ChatService
+from channels.rasa_client import RasaClient
+from channels.webchat import api as chat_api
+from channels.webchat import views as chat_views
+from knowledge import pages as knowledge_pages
+from knowledge.service import KnowledgeService
+from rightsdesk import health
+from rightsdesk.settings import Settings, get_settings
+from ticketing.database import make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+RETRY_INTERVAL_SECONDS = 5.0
+
+
+async def _retry_loop(chat: ChatService) -> None:
+    while True:
+        await asyncio.sleep(RETRY_INTERVAL_SECONDS)
+        try:
+            await chat.retry_pending()
+        except Exception:
+            log.exception("retrying pending messages failed; will try again")
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+        parts.append(f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg", "invalid")))
+    return "; ".join(parts) or "invalid request"
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The gateway app for ``settings``."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        retry = asyncio.create_task(_retry_loop(app.state.chat))
+        try:
+            yield
+        finally:
+            retry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retry
+            await app.state.rasa.close()
+            app.state.engine.dispose()
+
+    app = FastAPI(title="Family Data Rights Desk", lifespan=lifespan, docs_url=None, redoc_url=None)
+    engine = make_engine(settings.database_url)
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    app.state.knowledge = KnowledgeService(settings.district_file, settings.public_url)
+    app.state.rasa = RasaClient(settings.rasa_urls, settings.rasa_token, settings.rasa_timeout_seconds)
+    app.state.chat = ChatService(app.state.session_factory, app.state.rasa)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_input(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": _validation_message(exc)}, status_code=422)
+
+    @app.middleware("http")
+    async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
+        response = await call_next(request)
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    app.include_router(health.router)
+    app.include_router(chat_api.router)
+    app.include_router(chat_views.router)
+    app.include_router(knowledge_pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for uvicorn: settings from the environment."""
+    return create_app(get_settings())

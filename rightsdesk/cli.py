@@ -1,0 +1,160 @@
+"""``rightsdesk``: the command line of the district administrator and the developers.
+
+Commands: ``run`` (the whole stack), ``migrate``, ``kb validate``, ``kb search``, ``officer add``.
+Bad input gets a clear message on standard error and exit status 2; nothing is changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from rightsdesk.settings import Settings, get_settings
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValidationError as exc:
+        print(f"rightsdesk: bad settings: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Start everything."""
+    from rightsdesk.launcher import run
+
+    return run(_settings())
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Apply database migrations."""
+    from rightsdesk.migrate import upgrade
+
+    settings = _settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    print("database is up to date")
+    return 0
+
+
+def cmd_kb_validate(args: argparse.Namespace) -> int:
+    """Validate the knowledge base."""
+    from knowledge.validate import validate
+
+    report = validate()
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    for error in report.errors:
+        print(f"error: {error}", file=sys.stderr)
+    languages = {item.article.lang for item in report.articles}
+    print(
+        f"{len(report.articles)} articles in {len(languages)} languages: "
+        f"{len(report.errors)} errors, {len(report.warnings)} warnings"
+    )
+    return 0 if report.ok else 1
+
+
+def cmd_kb_search(args: argparse.Namespace) -> int:
+    """Search the knowledge base."""
+    from knowledge.service import KnowledgeService
+
+    settings = _settings()
+    service = KnowledgeService(settings.district_file, settings.public_url)
+    result = service.kb.search(args.query, args.lang, limit=args.limit)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "query": args.query,
+                    "lang": args.lang,
+                    "verdict": result.verdict,
+                    "results": [
+                        {"rank": i + 1, "id": h.article.id, "topic": h.article.topic, "title": h.article.title,
+                         "score": h.score}
+                        for i, h in enumerate(result.hits)
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    print(f"verdict: {result.verdict}")
+    for i, hit in enumerate(result.hits, 1):
+        print(f"{i}. [{hit.score:.2f}] {hit.article.title} ({hit.article.id}, topic {hit.article.topic})")
+    if not result.hits:
+        print("no results")
+    return 0
+
+
+def cmd_officer_add(args: argparse.Namespace) -> int:
+    """Create an officer account; the password is read from standard input."""
+    from knowledge.district import load_district
+    from ticketing.database import make_engine, make_session_factory, unit_of_work
+    from ticketing.officers.models import OfficerRole
+    from ticketing.officers.service import OfficerError, add_officer
+
+    settings = _settings()
+    password = sys.stdin.readline().rstrip("\n")
+    district = load_district(settings.district_file)
+    engine = make_engine(settings.database_url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as db_session:
+            officer = add_officer(
+                db_session=db_session,
+                email=args.email,
+                name=args.name,
+                role=OfficerRole(args.role),
+                password=password,
+                schools=args.school or [],
+                known_schools={s.id for s in district.schools},
+            )
+            print(f"created {officer.role.value} {officer.email}")
+    except OfficerError as exc:
+        print(f"rightsdesk: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser."""
+    parser = argparse.ArgumentParser(prog="rightsdesk", description="Family Data Rights Desk")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="prepare and start the whole stack").set_defaults(func=cmd_run)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+
+    kb = sub.add_parser("kb", help="the knowledge base").add_subparsers(dest="kb_command", required=True)
+    kb.add_parser("validate", help="check every article").set_defaults(func=cmd_kb_validate)
+    search = kb.add_parser("search", help="ranked articles for a question")
+    search.add_argument("query")
+    search.add_argument("--lang", choices=["en", "es"], default="en")
+    search.add_argument("--limit", type=int, default=5)
+    search.add_argument("--json", action="store_true", help="print JSON")
+    search.set_defaults(func=cmd_kb_search)
+
+    officer = sub.add_parser("officer", help="officer accounts").add_subparsers(dest="officer_command", required=True)
+    add = officer.add_parser("add", help="create an account (password on standard input)")
+    add.add_argument("--email", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", required=True, choices=["administrator", "district_officer", "school_contact"])
+    add.add_argument("--school", action="append", help="school id (repeat for several)")
+    add.set_defaults(func=cmd_officer_add)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point."""
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

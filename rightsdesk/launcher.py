@@ -1,0 +1,296 @@
+"""``rightsdesk run``: prepare and start the whole stack, stop all of it on Ctrl-C.
+
+Preparation: the data directory, database migrations, the demo officer, the Rasa model (trained only when
+``bot/`` changed) and Rasa's endpoints file (tracker store, lock store, action server) written from the settings.
+Then three processes, each in its own process group with its output in ``<data dir>/logs/``: the action server
+(loopback), the Rasa server (loopback, REST channel only, API token) and the gateway. When one of them dies, or on
+SIGINT/SIGTERM, every process started here is stopped; a child also receives SIGTERM if the launcher itself dies.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import IO
+
+import httpx
+import yaml
+from sqlalchemy.engine import make_url
+
+from rightsdesk.migrate import upgrade
+from rightsdesk.model import BOT_DIR, ensure_model, rasa_env
+from rightsdesk.settings import REPO_ROOT, Settings
+from ticketing.database import make_engine, make_session_factory, unit_of_work
+from ticketing.officers.models import OfficerRole
+from ticketing.officers.service import add_officer, find_officer
+
+DEMO_OFFICER_EMAIL = "privacy@maplevalley.example.org"
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
+    """Ask Linux to send SIGTERM to this child when the launcher dies, so none is left behind."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+def tracker_store_config(settings: Settings) -> dict[str, object]:
+    """Rasa's SQL tracker store: a SQLite file in the data dir, or the configured database."""
+    if not settings.tracker_store_url:
+        return {"type": "SQL", "dialect": "sqlite", "db": str((settings.data_dir / "rasa-tracker.db").resolve())}
+    url = make_url(settings.tracker_store_url)
+    config: dict[str, object] = {"type": "SQL", "dialect": url.get_backend_name(), "db": url.database}
+    for key, value in (("host", url.host), ("port", url.port), ("username", url.username), ("password", url.password)):
+        if value:
+            config[key] = value
+    return config
+
+
+def lock_store_config(settings: Settings) -> dict[str, object] | None:
+    """Rasa's Redis lock store when several Rasa processes share conversations; None keeps it in memory."""
+    if not settings.redis_url:
+        return None
+    url = make_url(settings.redis_url.replace("redis://", "redis+redis://", 1))
+    config: dict[str, object] = {"type": "redis", "url": url.host or "127.0.0.1", "port": url.port or 6379}
+    if url.database:
+        config["db"] = int(url.database)
+    if url.password:
+        config["password"] = url.password
+    return config
+
+
+def write_endpoints(settings: Settings) -> Path:
+    """Rasa's endpoints file for this stack."""
+    endpoints: dict[str, object] = {
+        "action_endpoint": {"url": settings.actions_url},
+        "tracker_store": tracker_store_config(settings),
+    }
+    lock_store = lock_store_config(settings)
+    if lock_store:
+        endpoints["lock_store"] = lock_store
+    path = settings.data_dir / "rasa" / "endpoints.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=True))
+    path.chmod(0o600)
+    return path
+
+
+def ensure_demo_officer(settings: Settings) -> tuple[str, str] | None:
+    """Create the demo officer on a new embedded database; returns (email, password) to print."""
+    secret_file = settings.data_dir / "demo-officer.json"
+    engine = make_engine(settings.database_url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as db_session:
+            if find_officer(db_session=db_session, email=DEMO_OFFICER_EMAIL) is None:
+                password = secrets.token_urlsafe(12)
+                add_officer(
+                    db_session=db_session,
+                    email=DEMO_OFFICER_EMAIL,
+                    name="Dana Whitfield (demo)",
+                    role=OfficerRole.district_officer,
+                    password=password,
+                )
+                secret_file.write_text(json.dumps({"email": DEMO_OFFICER_EMAIL, "password": password}))
+                secret_file.chmod(0o600)
+    finally:
+        engine.dispose()
+    if secret_file.exists():
+        stored = json.loads(secret_file.read_text())
+        return str(stored["email"]), str(stored["password"])
+    return None
+
+
+@dataclass
+class Process:
+    """A child process and where its output goes."""
+
+    name: str
+    popen: subprocess.Popen[bytes]
+    log_path: Path
+
+
+@dataclass
+class Stack:
+    """The processes of one running stack."""
+
+    settings: Settings
+    say: Callable[[str], None] = print
+    processes: list[Process] = field(default_factory=list)
+    model: Path | None = None
+
+    @property
+    def logs(self) -> Path:
+        """The directory of the processes' logs."""
+        return self.settings.data_dir / "logs"
+
+    def prepare(self) -> None:
+        """Data dir, migrations, demo data, model, Rasa endpoints."""
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.logs.mkdir(exist_ok=True)
+        upgrade(self.settings.database_url)
+        self.say("database: up to date")
+        self.model, seconds = ensure_model(self.settings, self.logs / "train.log")
+        self.say(f"rasa model: {'trained in %.0f s' % seconds if seconds is not None else 'unchanged'}")
+        write_endpoints(self.settings)
+
+    def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
+        log_path = self.logs / f"{name}.log"
+        log: IO[bytes] = open(log_path, "ab")  # noqa: SIM115 - the child owns it
+        popen = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+            argv, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True, preexec_fn=_die_with_parent,  # noqa: PLW1509
+        )
+        log.close()
+        self.processes.append(Process(name, popen, log_path))
+
+    def start(self) -> None:
+        """Start the action server, Rasa and the gateway."""
+        assert self.model is not None, "prepare() first"
+        settings = self.settings
+        env = rasa_env(settings)
+        env["SANIC_HOST"] = "127.0.0.1"  # rasa-sdk binds 0.0.0.0 unless told otherwise
+        app_python = str(Path(sys.executable))
+        self._spawn(
+            "actions",
+            [app_python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port), "--quiet"],
+            env,
+        )
+        self._spawn(
+            "rasa",
+            [
+                str(settings.rasa_venv / "bin" / "rasa"), "run",
+                "--interface", "127.0.0.1", "--port", str(settings.rasa_port),
+                "--enable-api", "--auth-token", settings.rasa_token,
+                "--model", str(self.model),
+                "--endpoints", str(settings.data_dir / "rasa" / "endpoints.yml"),
+                "--credentials", str(BOT_DIR / "credentials.yml"),
+                "--quiet",
+            ],
+            env,
+        )
+        self._spawn(
+            "gateway",
+            [
+                app_python, "-m", "uvicorn", "rightsdesk.app:app_from_environment", "--factory",
+                "--host", settings.host, "--port", str(settings.port),
+                "--workers", str(settings.gateway_workers), "--no-access-log",
+            ],
+            env,
+        )
+
+    def dead(self) -> Process | None:
+        """A process that has exited, if any."""
+        return next((p for p in self.processes if p.popen.poll() is not None), None)
+
+    def wait_healthy(self, timeout: float = 240.0) -> bool:
+        """Wait until ``/healthz`` says every component is up (False on timeout or a dead process)."""
+        url = f"http://127.0.0.1:{self.settings.port}/healthz"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.dead():
+                return False
+            try:
+                if httpx.get(url, timeout=5.0).status_code == 200:
+                    return True
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        return False
+
+    def stop(self, grace: float = 10.0) -> None:
+        """Stop every process started here: SIGTERM to each group, SIGKILL after ``grace`` seconds."""
+        for process in reversed(self.processes):
+            if process.popen.poll() is None:
+                try:
+                    signal_group(process.popen.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+        deadline = time.monotonic() + grace
+        for process in self.processes:
+            remaining = max(0.1, deadline - time.monotonic())
+            try:
+                process.popen.wait(remaining)
+            except subprocess.TimeoutExpired:
+                signal_group(process.popen.pid, signal.SIGKILL)
+                process.popen.wait()
+            # The group may still hold workers whose leader already left.
+            try:
+                signal_group(process.popen.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.processes.clear()
+
+
+def signal_group(pid: int, sig: int) -> None:
+    """Send ``sig`` to the process group led by ``pid``."""
+    os.killpg(pid, sig)
+
+
+def tail(path: Path, lines: int = 30) -> str:
+    """The last lines of a log file."""
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def run(settings: Settings) -> int:
+    """Prepare, start, print the URL, and keep running until Ctrl-C or a process dies."""
+    stack = Stack(settings)
+    stopping = False
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        stack.prepare()
+        login = ensure_demo_officer(settings)
+        if stopping:
+            return 130
+        stack.start()
+        print("starting the action server, Rasa and the gateway…", flush=True)
+        if not stack.wait_healthy():
+            failed = stack.dead()
+            if stopping:
+                return 130
+            name = failed.name if failed else "a component"
+            print(f"{name} did not come up. Last lines of its log:", file=sys.stderr)
+            if failed:
+                print(tail(failed.log_path), file=sys.stderr)
+            else:
+                print(f"see the logs in {stack.logs}", file=sys.stderr)
+            return 1
+        print(f"\nFamily Data Rights Desk is running at {settings.public_url}", flush=True)
+        print(f"  web chat:      {settings.public_url}/", flush=True)
+        print(f"  your rights:   {settings.public_url}/rights", flush=True)
+        print(f"  transparency:  {settings.public_url}/transparency", flush=True)
+        if login:
+            print(f"  demo officer:  {login[0]} / {login[1]}", flush=True)
+        print(f"  logs:          {stack.logs}", flush=True)
+        print("Press Ctrl-C to stop.", flush=True)
+        while not stopping:
+            failed = stack.dead()
+            if failed:
+                print(f"{failed.name} stopped unexpectedly. Last lines of its log:", file=sys.stderr)
+                print(tail(failed.log_path), file=sys.stderr)
+                return 1
+            time.sleep(0.5)
+        return 0
+    finally:
+        stack.stop()
+        print("stopped.", flush=True)

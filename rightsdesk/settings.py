@@ -1,0 +1,147 @@
+"""One typed settings object for every process.
+
+Values come from environment variables and an optional ``.env`` file in the working directory. The names are a
+contract (outside checks start the stack with them; the README lists them): ``RIGHTSDESK_*`` for our own
+settings and the ``TWILIO_*`` names Twilio's own tools use. Nothing else in the code base reads the environment.
+
+Secrets that a development stack needs but nobody configured (the Rasa API token, the cookie-signing key) are
+generated once and kept in ``<data dir>/secrets.json``; outside development they must be set explicitly.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class Settings(BaseSettings):
+    """Every setting of the stack, typed, with the embedded defaults."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    environment: Literal["development", "production"] = Field(
+        "development", validation_alias=_env("RIGHTSDESK_ENV")
+    )
+    host: str = Field("127.0.0.1", validation_alias=_env("RIGHTSDESK_HOST"))
+    port: int = Field(8000, validation_alias=_env("RIGHTSDESK_PORT"))
+    rasa_port: int = Field(5005, validation_alias=_env("RIGHTSDESK_RASA_PORT"))
+    actions_port: int = Field(5055, validation_alias=_env("RIGHTSDESK_ACTIONS_PORT"))
+    data_dir: Path = Field(REPO_ROOT / "var", validation_alias=_env("RIGHTSDESK_DATA_DIR"))
+    database_url_setting: str | None = Field(None, validation_alias=_env("RIGHTSDESK_DATABASE_URL"))
+    public_url_setting: str | None = Field(None, validation_alias=_env("RIGHTSDESK_PUBLIC_URL"))
+    # Comma-separated Rasa server base URLs; the gateway routes each conversation to one by a stable hash.
+    rasa_urls_setting: str | None = Field(None, validation_alias=_env("RIGHTSDESK_RASA_URLS"))
+    rasa_token_setting: str | None = Field(None, validation_alias=_env("RIGHTSDESK_RASA_TOKEN"))
+    secret_key_setting: str | None = Field(None, validation_alias=_env("RIGHTSDESK_SECRET_KEY"))
+    # Rasa's tracker store and lock store; empty means "a SQLite file in the data dir" and "in memory".
+    tracker_store_url: str | None = Field(None, validation_alias=_env("RIGHTSDESK_TRACKER_STORE_URL"))
+    redis_url: str | None = Field(None, validation_alias=_env("RIGHTSDESK_REDIS_URL"))
+    model_dir: Path = Field(REPO_ROOT / "models", validation_alias=_env("RIGHTSDESK_MODEL_DIR"))
+    district_file: Path = Field(
+        REPO_ROOT / "knowledge" / "district" / "demo.yml", validation_alias=_env("RIGHTSDESK_DISTRICT_FILE")
+    )
+    rasa_venv: Path = Field(REPO_ROOT / ".venv-rasa", validation_alias=_env("RIGHTSDESK_RASA_VENV"))
+    gateway_workers: int = Field(1, validation_alias=_env("RIGHTSDESK_WORKERS"))
+    rasa_timeout_seconds: float = Field(20.0, validation_alias=_env("RIGHTSDESK_RASA_TIMEOUT"))
+
+    twilio_account_sid: str | None = Field(None, validation_alias=_env("TWILIO_ACCOUNT_SID"))
+    twilio_auth_token: str | None = Field(None, validation_alias=_env("TWILIO_AUTH_TOKEN"))
+    twilio_from_number: str | None = Field(None, validation_alias=_env("TWILIO_FROM_NUMBER"))
+    twilio_messaging_service_sid: str | None = Field(
+        None, validation_alias=_env("TWILIO_MESSAGING_SERVICE_SID")
+    )
+    twilio_api_base: str = Field("https://api.twilio.com", validation_alias=_env("TWILIO_API_BASE"))
+
+    @model_validator(mode="after")
+    def _refuse_generated_secrets_in_production(self) -> Settings:
+        if self.environment == "production":
+            missing = [
+                name
+                for name, value in (
+                    ("RIGHTSDESK_SECRET_KEY", self.secret_key_setting),
+                    ("RIGHTSDESK_RASA_TOKEN", self.rasa_token_setting),
+                    ("RIGHTSDESK_PUBLIC_URL", self.public_url_setting),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"production needs these settings: {', '.join(missing)}")
+            if self.secret_key_setting and len(self.secret_key_setting) < 32:
+                raise ValueError("RIGHTSDESK_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def database_url(self) -> str:
+        """The help desk's database; SQLite in the data directory unless configured."""
+        if self.database_url_setting:
+            return self.database_url_setting
+        return f"sqlite:///{(self.data_dir / 'rightsdesk.db').resolve()}"
+
+    @property
+    def public_url(self) -> str:
+        """The URL families and Twilio reach the gateway at (used for links and signature checks)."""
+        if self.public_url_setting:
+            return self.public_url_setting.rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def rasa_urls(self) -> list[str]:
+        """The Rasa servers the gateway talks to."""
+        if self.rasa_urls_setting:
+            return [u.strip().rstrip("/") for u in self.rasa_urls_setting.split(",") if u.strip()]
+        return [f"http://127.0.0.1:{self.rasa_port}"]
+
+    @property
+    def actions_url(self) -> str:
+        """The action server's webhook, as Rasa calls it."""
+        return f"http://127.0.0.1:{self.actions_port}/webhook"
+
+    @cached_property
+    def _generated(self) -> dict[str, str]:
+        path = self.data_dir / "secrets.json"
+        if path.exists():
+            stored: dict[str, str] = json.loads(path.read_text())
+            return stored
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        values = {"rasa_token": secrets.token_urlsafe(32), "secret_key": secrets.token_urlsafe(48)}
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(values))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+        return values
+
+    @property
+    def rasa_token(self) -> str:
+        """The token Rasa's HTTP API requires; only the gateway and the launcher know it."""
+        return self.rasa_token_setting or self._generated["rasa_token"]
+
+    @property
+    def secret_key(self) -> str:
+        """Key for signing cookies and pseudonymous sender ids."""
+        return self.secret_key_setting or self._generated["secret_key"]
+
+    @property
+    def twilio_configured(self) -> bool:
+        """Whether outbound SMS can be sent."""
+        return bool(
+            self.twilio_account_sid
+            and self.twilio_auth_token
+            and (self.twilio_from_number or self.twilio_messaging_service_sid)
+        )
+
+
+def get_settings() -> Settings:
+    """Build the settings from the environment (call once per process and pass the object on)."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Privacy officers and school contacts who work tickets in the console."""

@@ -1,0 +1,42 @@
+"""Officer accounts."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, Enum, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ticketing.database import Base, UtcDateTime, utcnow
+
+
+class OfficerRole(str, enum.Enum):
+    """What an officer may see and do."""
+
+    administrator = "administrator"
+    district_officer = "district_officer"
+    school_contact = "school_contact"
+
+
+class Officer(Base):
+    """A person who works tickets; the password is stored only as an argon2 hash."""
+
+    __tablename__ = "officers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[OfficerRole] = mapped_column(
+        Enum(OfficerRole, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+    )
+    # Comma-separated school ids a school contact is scoped to; empty for district-wide roles.
+    schools: Mapped[str] = mapped_column(String(500), default="")
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    @property
+    def school_ids(self) -> list[str]:
+        """The schools this officer is scoped to."""
+        return [s for s in self.schools.split(",") if s]

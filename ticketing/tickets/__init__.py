@@ -1,0 +1,1 @@
+"""Tickets: the requests families open and privacy officers work."""
