@@ -3,8 +3,8 @@
 Order of work for each family message:
 
 1. the message is stored (redacted) as ``pending`` and committed — from here on it cannot be lost;
-2. the conversation's language is decided (:mod:`channels.language`) and, when it changed, pushed to Rasa's
-   ``language`` slot so every response variation comes out in that language;
+2. the conversation's language is decided (:mod:`channels.language`) and sent with the message as metadata;
+   Rasa turns it into its ``language`` slot, so every response variation comes out in that language;
 3. older pending messages of the same conversation go to Rasa first, so replies keep their order;
 4. Rasa's replies are stored and the message becomes ``answered``.
 
@@ -19,8 +19,9 @@ import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.conversations import pending_messages, record_inbound, record_outbound
@@ -38,10 +39,22 @@ STALE_SENDING = timedelta(minutes=2)
 
 SAVED_NOTICE = {
     "en": "Thanks, your message is saved. The assistant is briefly unavailable; it will answer here as soon as it "
-    "is back. If it is urgent, say \"talk to a person\".",
+    'is back. If it is urgent, say "talk to a person".',
     "es": "Gracias, su mensaje quedó guardado. El asistente no está disponible por un momento; le responderá aquí "
     "en cuanto vuelva. Si es urgente, escriba «hablar con una persona».",
 }
+
+
+@dataclass(frozen=True)
+class _Claim:
+    """A message taken for delivery to Rasa, with what the call needs."""
+
+    message_id: int
+    conversation_id: int
+    sender: str
+    text: str
+    language: str
+    channel: str
 
 
 @dataclass
@@ -66,88 +79,131 @@ class ChatService:
         self.rasa = rasa
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
-    async def handle(self, conversation_id: int, text: str, chosen_language: str | None = None) -> ChatReply:
+    async def handle(
+        self, conversation_id: int, text: str, chosen_language: str | None = None, display: str | None = None
+    ) -> ChatReply:
         """Store ``text`` from the family, answer it (and anything still pending before it), return the replies.
 
         ``chosen_language`` is a language the family picked explicitly (the page's toggle); it wins over detection.
+        ``display`` is what the family saw for a button payload (its title), kept for the transcript.
         """
         text = text.strip()[:MAX_MESSAGE_CHARS]
-        with unit_of_work(self.session_factory) as db_session:
-            conversation = db_session.get_one(Conversation, conversation_id)
-            record_inbound(db_session=db_session, conversation=conversation, text=text)
-            if chosen_language in ("en", "es"):
-                conversation.language = chosen_language
-            elif not _is_payload(text):
-                # Until Rasa has answered once, every message is treated as a first message.
-                current = conversation.language if conversation.rasa_language else None
-                decision = detect_language(text, "es" if current == "es" else "en" if current else None)
-                conversation.language = decision.language
-            language = conversation.language
         async with self._locks[conversation_id]:
-            return await self._answer_pending(conversation_id, language)
-
-    async def _answer_pending(self, conversation_id: int, language: str) -> ChatReply:
-        reply = ChatReply(language=language)
-        while True:
-            claimed = self._claim_next(conversation_id)
-            if claimed is None:
-                return reply
-            message_id, sender, text, push_language, channel = claimed
-            try:
-                if push_language:
-                    await self.rasa.set_slot(sender, "language", push_language)
-                bot_messages = await self.rasa.send(sender, text, {"channel": channel})
-            except RasaUnavailable as exc:
-                log.warning("rasa unavailable for conversation %s: %s", conversation_id, exc)
-                self._release(message_id)
-                notice = BotMessage(text=SAVED_NOTICE.get(language, SAVED_NOTICE["en"]))
-                with unit_of_work(self.session_factory) as db_session:
-                    conversation = db_session.get_one(Conversation, conversation_id)
-                    record_outbound(db_session=db_session, conversation=conversation, text=notice.text)
-                reply.messages.append(notice)
-                reply.delivered = False
-                return reply
             with unit_of_work(self.session_factory) as db_session:
                 conversation = db_session.get_one(Conversation, conversation_id)
-                if push_language:
-                    conversation.rasa_language = push_language
-                for bot_message in bot_messages:
-                    record_outbound(
-                        db_session=db_session,
-                        conversation=conversation,
-                        text=bot_message.text,
-                        data={"buttons": bot_message.buttons, "article": bot_message.article},
-                    )
+                message = record_inbound(
+                    db_session=db_session,
+                    conversation=conversation,
+                    text=text,
+                    display=display if _is_payload(text) else None,
+                )
+                if chosen_language in ("en", "es"):
+                    conversation.language = chosen_language
+                elif not _is_payload(text):
+                    # Until Rasa has answered once, every message is treated as a first message.
+                    current = conversation.language if conversation.rasa_language else None
+                    decision = detect_language(text, "es" if current == "es" else "en" if current else None)
+                    conversation.language = decision.language
+                language = conversation.language
+                # The common case, nothing older waiting: claim this message in the same transaction.
+                claimed = (
+                    None
+                    if self._oldest_pending(db_session, conversation_id) != message.id
+                    else (self._claim(db_session, conversation, message))
+                )
+            reply = ChatReply(language=language)
+            if claimed is not None:
+                # Newer messages of this conversation wait on the lock and answer themselves.
+                await self._deliver(claimed, reply)
+            else:
+                await self._answer_pending(conversation_id, reply)
+            return reply
+
+    async def _answer_pending(self, conversation_id: int, reply: ChatReply) -> None:
+        """Answer this conversation's pending messages, oldest first (the caller holds its lock)."""
+        while True:
+            with unit_of_work(self.session_factory) as db_session:
+                oldest = self._oldest_pending(db_session, conversation_id, status="pending")
+                if oldest is None:
+                    return
+                conversation = db_session.get_one(Conversation, conversation_id)
+                claimed = self._claim(db_session, conversation, db_session.get_one(ConversationMessage, oldest))
+            if claimed is None:
+                return
+            if not await self._deliver(claimed, reply):
+                return
+
+    @staticmethod
+    def _oldest_pending(db_session: Session, conversation_id: int, status: str | None = None) -> int | None:
+        """The id of the conversation's oldest inbound message not yet answered."""
+        statuses = [status] if status else ["pending", "sending"]
+        return db_session.scalar(
+            select(ConversationMessage.id)
+            .where(
+                ConversationMessage.conversation_id == conversation_id,
+                ConversationMessage.direction == "in",
+                ConversationMessage.status.in_(statuses),
+            )
+            .order_by(ConversationMessage.id)
+            .limit(1)
+        )
+
+    @staticmethod
+    def _claim(db_session: Session, conversation: Conversation, message: ConversationMessage) -> _Claim | None:
+        """Mark ``message`` as being sent (only if still pending: another worker may have taken it)."""
+        result = db_session.execute(
+            update(ConversationMessage)
+            .where(ConversationMessage.id == message.id, ConversationMessage.status == "pending")
+            .values(status="sending", attempts=ConversationMessage.attempts + 1)
+        )
+        if not cast(CursorResult[Any], result).rowcount:
+            return None
+        return _Claim(
+            message.id,
+            conversation.id,
+            conversation.rasa_sender,
+            redact(message.text),
+            conversation.language,
+            conversation.channel,
+        )
+
+    async def _deliver(self, claimed: _Claim, reply: ChatReply) -> bool:
+        """Send one claimed message to Rasa and store the answers; False (and a notice) when Rasa is down."""
+        try:
+            bot_messages = await self.rasa.send(
+                claimed.sender, claimed.text, {"language": claimed.language, "channel": claimed.channel}
+            )
+        except RasaUnavailable as exc:
+            log.warning("rasa unavailable for conversation %s: %s", claimed.conversation_id, exc)
+            notice = BotMessage(text=SAVED_NOTICE.get(reply.language, SAVED_NOTICE["en"]))
+            with unit_of_work(self.session_factory) as db_session:
                 db_session.execute(
                     update(ConversationMessage)
-                    .where(ConversationMessage.id == message_id)
-                    .values(status="answered")
+                    .where(ConversationMessage.id == claimed.message_id)
+                    .values(status="pending")
                 )
-            reply.messages.extend(bot_messages)
-
-    def _claim_next(self, conversation_id: int) -> tuple[int, str, str, str | None, str] | None:
-        """Mark the oldest pending message of the conversation as being sent; None when there is none."""
+                conversation = db_session.get_one(Conversation, claimed.conversation_id)
+                record_outbound(db_session=db_session, conversation=conversation, text=notice.text)
+            reply.messages.append(notice)
+            reply.delivered = False
+            return False
         with unit_of_work(self.session_factory) as db_session:
-            conversation = db_session.get_one(Conversation, conversation_id)
-            for message in conversation.messages:
-                if message.direction != "in" or message.status != "pending":
-                    continue
-                claimed = db_session.execute(
-                    update(ConversationMessage)
-                    .where(ConversationMessage.id == message.id, ConversationMessage.status == "pending")
-                    .values(status="sending", attempts=ConversationMessage.attempts + 1)
-                ).rowcount
-                if not claimed:
-                    continue
-                push = conversation.language if conversation.rasa_language != conversation.language else None
-                return message.id, conversation.rasa_sender, redact(message.text), push, conversation.channel
-        return None
-
-    def _release(self, message_id: int) -> None:
-        with unit_of_work(self.session_factory) as db_session:
+            conversation = db_session.get_one(Conversation, claimed.conversation_id)
+            conversation.rasa_language = claimed.language
+            for bot_message in bot_messages:
+                record_outbound(
+                    db_session=db_session,
+                    conversation=conversation,
+                    text=bot_message.text,
+                    data={"buttons": bot_message.buttons, "article": bot_message.article},
+                )
             db_session.execute(
-                update(ConversationMessage).where(ConversationMessage.id == message_id).values(status="pending")
+                update(ConversationMessage)
+                .where(ConversationMessage.id == claimed.message_id)
+                .values(status="answered")
             )
+        reply.messages.extend(bot_messages)
+        return True
 
     async def retry_pending(self, older_than: timedelta = timedelta(seconds=5)) -> int:
         """Answer messages left pending while Rasa was down; returns how many conversations were retried."""
@@ -169,5 +225,5 @@ class ChatService:
             }
         for conversation_id, language in sorted(waiting):
             async with self._locks[conversation_id]:
-                await self._answer_pending(conversation_id, language)
+                await self._answer_pending(conversation_id, ChatReply(language=language))
         return len(waiting)

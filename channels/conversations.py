@@ -42,10 +42,19 @@ def find_conversation(*, db_session: Session, token: str) -> Conversation | None
     return db_session.scalar(select(Conversation).where(Conversation.token_hash == _hash(token)))
 
 
-def record_inbound(*, db_session: Session, conversation: Conversation, text: str) -> ConversationMessage:
-    """Store a family's message (redacted) as pending, before anything else happens to it."""
+def record_inbound(
+    *, db_session: Session, conversation: Conversation, text: str, display: str | None = None
+) -> ConversationMessage:
+    """Store a family's message (redacted) as pending, before anything else happens to it.
+
+    ``display`` is the button title shown for a button payload.
+    """
     message = ConversationMessage(
-        conversation_id=conversation.id, direction="in", text=redact(text), status="pending"
+        conversation_id=conversation.id,
+        direction="in",
+        text=redact(text),
+        status="pending",
+        data={"display": redact(display)} if display else {},
     )
     conversation.last_active_at = utcnow()
     db_session.add(message)

@@ -88,11 +88,7 @@ def _fold(text: str) -> str:
 
 def _words(text: str) -> list[str]:
     """Return folded word tokens, apostrophes removed ("don't" -> "dont")."""
-    return [
-        chunk.replace("'", "")
-        for chunk in _CHUNK_RE.findall(_fold(text))
-        if not any(ch.isdigit() for ch in chunk)
-    ]
+    return [chunk.replace("'", "") for chunk in _CHUNK_RE.findall(_fold(text)) if not any(ch.isdigit() for ch in chunk)]
 
 
 # ---------------------------------------------------------------------------
@@ -128,9 +124,7 @@ _LANGUAGE_NAME_RE = "(?:espanol|spanish|castellano|espanish|english|ingles|ingli
 #: A negation right before the language name refuses it: "no spanish
 #: please", "not in English", "no quiero inglés", "I don't want Spanish".  A
 #: negation further away does not ("¿no hay información en español?").
-_NEGATED_REQUEST_RE = re.compile(
-    r"\b(?:no|not|dont|nunca|never)\s+(?:want\s+|quiero\s+|queremos\s+)?(?:in\s+|en\s+)?$"
-)
+_NEGATED_REQUEST_RE = re.compile(r"\b(?:no|not|dont|nunca|never)\s+(?:want\s+|quiero\s+|queremos\s+)?(?:in\s+|en\s+)?$")
 
 
 def _language_of_name(token: str) -> Language | None:
@@ -207,9 +201,7 @@ def explicit_language_request(text: str) -> Language | None:
             votes.add(_other(named))
     if votes:
         return votes.pop() if len(votes) == 1 else None
-    only_request_words = all(
-        word in _REQUEST_WORDS or word in _NEGATIONS or _language_of_name(word) for word in words
-    )
+    only_request_words = all(word in _REQUEST_WORDS or word in _NEGATIONS or _language_of_name(word) for word in words)
     short = len(words) <= 5
     for clause in clauses:
         joined = " ".join(clause)
@@ -477,8 +469,9 @@ _COMPREHENSION_RE = re.compile(
 
 _LANGDETECT_LOCK = threading.Lock()
 _langdetect_factory: Any = None
-_MAX_DETECTOR_CHARS = 1000
-_MAX_TEXT_CHARS = 4000  # longer messages are judged on their beginning
+_MAX_DETECTOR_CHARS = 500
+_MAX_TEXT_CHARS = 2000  # longer messages are judged on their beginning
+_MAX_WORD_CHARS = 30  # longer "words" are codes, hashes or keyboard mashing
 
 
 def _load_langdetect() -> Any:
@@ -565,7 +558,9 @@ def _evidence(text: str) -> _Evidence:
     content = unknown = 0
     detector_words: list[str] = []
     for sentence in _SENTENCE_SPLIT_RE.split(cleaned):
-        chunks = [c for c in _CHUNK_RE.findall(sentence) if not any(ch.isdigit() for ch in c)]
+        chunks = [
+            c for c in _CHUNK_RE.findall(sentence) if len(c) <= _MAX_WORD_CHARS and not any(ch.isdigit() for ch in c)
+        ]
         chunks = [c.replace("_", "") for c in chunks if c.replace("_", "")]
         keys = [_fold(c).replace("'", "") for c in chunks]
         names = _name_positions(chunks, keys)
@@ -608,14 +603,17 @@ def _name_positions(chunks: list[str], keys: list[str]) -> set[int]:
     lexicon does not know ("Maria Lopez", "Roosevelt High School", "Escuela
     Primaria Benito Juarez").  A single unknown capitalised word counts only
     when it is not the first word of the sentence, or is the whole sentence.
-    Function words and greetings are never part of a name.  When most of a
-    sentence is capitalised ("Mi Hijo Tiene Problemas"), capitals say little,
-    so only runs made entirely of unknown words count.
+    Function words and greetings are never part of a name.  When the writer
+    capitalises function words too ("Mi Hijo Tiene Problemas Con La Escuela"),
+    capitals say little, so only runs made entirely of unknown words count.
     """
     positions: set[int] = set()
     run: list[int] = []
-    titled = sum(_is_title(chunk) for chunk in chunks)
-    title_cased_sentence = len(chunks) >= 3 and titled >= 0.7 * len(chunks)
+    title_cased_sentence = any(
+        _is_title(chunk) and key in _FUNCTION_WORDS
+        for index, (chunk, key) in enumerate(zip(chunks, keys, strict=True))
+        if index > 0
+    )
 
     def flush() -> None:
         if not run:

@@ -25,7 +25,7 @@ class Conversation(Base):
     rasa_sender: Mapped[str] = mapped_column(String(64), unique=True, index=True)
     channel: Mapped[str] = mapped_column(String(8))
     language: Mapped[str] = mapped_column(String(2), default="en")
-    # The language last pushed to Rasa's `language` slot (None: not yet pushed).
+    # The language of the last message Rasa answered (None until Rasa has answered once).
     rasa_language: Mapped[str | None] = mapped_column(String(2), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_active_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -2,7 +2,7 @@
 
 Each conversation is pinned to one Rasa server by a stable hash of its pseudonymous sender id, so several Rasa
 processes can share the load while every conversation keeps one tracker lock holder. The transport is an
-``httpx.AsyncClient``; tests of the gateway alone give it an ``httpx.MockTransport``-free real Rasa instead.
+``httpx.AsyncClient``.
 """
 
 from __future__ import annotations
@@ -32,18 +32,26 @@ class BotMessage:
 
 
 def parse_rasa_messages(raw: list[dict[str, Any]]) -> list[BotMessage]:
-    """Turn the REST channel's output into bot messages (custom payloads carry the knowledge article)."""
+    """Turn the REST channel's output into bot messages.
+
+    Rasa's REST channel sends an action's custom payload as a separate item right after its text; the knowledge
+    article in that payload belongs to the message before it.
+    """
     out: list[BotMessage] = []
     for item in raw:
-        custom = item.get("custom") or {}
-        text = item.get("text") or custom.get("text") or ""
+        raw_custom = item.get("custom")
+        custom: dict[str, Any] = raw_custom if isinstance(raw_custom, dict) else {}
+        text = item.get("text") or ""
         buttons = [
-            {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
-            for b in item.get("buttons") or []
+            {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))} for b in item.get("buttons") or []
         ]
-        article = custom.get("article") if isinstance(custom, dict) else None
-        if text or buttons:
-            out.append(BotMessage(text=text, buttons=buttons, article=article))
+        article = custom.get("article")
+        if not text and not buttons:
+            if article and out:
+                last = out[-1]
+                out[-1] = BotMessage(text=last.text, buttons=last.buttons, article=article)
+            continue
+        out.append(BotMessage(text=text, buttons=buttons, article=article))
     return out
 
 
@@ -71,17 +79,6 @@ class RasaClient:
         except httpx.HTTPError as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
         return parse_rasa_messages(response.json())
-
-    async def set_slot(self, sender: str, name: str, value: str) -> None:
-        """Set a slot on ``sender``'s tracker (used for the conversation language)."""
-        url = f"{self.url_for(sender)}/conversations/{sender}/tracker/events"
-        try:
-            response = await self.http.post(
-                url, params={"token": self.token}, json={"event": "slot", "name": name, "value": value}
-            )
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
 
     async def status(self) -> dict[str, Any]:
         """Each server's state: ``{"url": ..., "ok": bool, "detail": str}`` in a list under ``servers``."""

@@ -94,8 +94,15 @@ async def rights_index(
     articles = [knowledge.render(a) for a in knowledge.kb.in_language(lang)]
     other = "es" if lang == "en" else "en"
     return render_page(
-        request, "rights_index.html", lang, f"/rights/{other}", nav="rights", x=TEXT[lang], q=q,
-        results=results, articles=articles,
+        request,
+        "rights_index.html",
+        lang,
+        f"/rights/{other}",
+        nav="rights",
+        x=TEXT[lang],
+        q=q,
+        results=results,
+        articles=articles,
     )
 
 
@@ -110,12 +117,25 @@ async def rights_article(
     other = "es" if lang == "en" else "en"
     if article is None:
         return render_page(
-            request, "rights_missing.html", lang, f"/rights/{other}", status_code=404, nav="rights", x=TEXT[lang]
+            request,
+            "rights_missing.html",
+            lang,
+            f"/rights/{other}",
+            status_code=404,
+            nav="rights",
+            x=TEXT[lang],
         )
     related = [r for r in (knowledge.article(rid, lang) for rid in article.related) if r]
     return render_page(
-        request, "rights_article.html", lang, f"/rights/{other}/{article_id}", nav="rights", x=TEXT[lang],
-        article=article, blocks=paragraphs(article.body), related=related,
+        request,
+        "rights_article.html",
+        lang,
+        f"/rights/{other}/{article_id}",
+        nav="rights",
+        x=TEXT[lang],
+        article=article,
+        blocks=paragraphs(article.body),
+        related=related,
     )
 
 
@@ -125,7 +145,13 @@ async def transparency(request: Request, knowledge: KnowledgeService = Depends(g
     lang = page_language(request)
     other = "es" if lang == "en" else "en"
     return render_page(
-        request, "transparency.html", lang, f"/transparency?lang={other}", nav="transparency", x=TEXT[lang],
-        d=knowledge.district, officer=knowledge.district.contacts.district_privacy_officer,
+        request,
+        "transparency.html",
+        lang,
+        f"/transparency?lang={other}",
+        nav="transparency",
+        x=TEXT[lang],
+        d=knowledge.district,
+        officer=knowledge.district.contacts.district_privacy_officer,
         records_deadline=knowledge.district.records_deadline(),
     )

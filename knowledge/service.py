@@ -37,7 +37,13 @@ class RenderedArticle:
 
     def reference(self) -> dict[str, object]:
         """The ``article`` object of the chat contract."""
-        return {"id": self.id, "topic": self.topic, "title": self.title, "sources": self.sources, "url": self.url}
+        return {
+            "id": self.id,
+            "topic": self.topic,
+            "title": self.title,
+            "sources": self.sources,
+            "url": self.url,
+        }
 
 
 @dataclass(frozen=True)
@@ -46,6 +52,23 @@ class Answer:
 
     verdict: Verdict
     articles: list[RenderedArticle]
+
+
+def unwrap(text: str) -> str:
+    """Join the hard-wrapped lines of each paragraph; keep paragraph breaks and "- " bullets on their own lines."""
+    blocks = []
+    for block in text.strip().split("\n\n"):
+        lines: list[str] = []
+        for line in block.splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            if lines and not line.startswith("- "):
+                lines[-1] += " " + line
+            else:
+                lines.append(line)
+        blocks.append("\n".join(lines))
+    return "\n\n".join(b for b in blocks if b)
 
 
 def _signature(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
@@ -107,7 +130,7 @@ class KnowledgeService:
             topic=article.topic,
             title=article.title,
             short=render(article.short, values),
-            body=render(article.body, values),
+            body=unwrap(render(article.body, values)),
             sources=[{"citation": s.citation, "url": str(s.url)} for s in article.sources],
             url=f"{self.public_url}/rights/{article.lang}/{article.id}",
             related=list(article.related),

@@ -1,9 +1,10 @@
 """Text normalisation for retrieval in English and Spanish: accents, stop words, stems, family vocabulary.
 
 Families write "file", "cumulative folder", "expediente", "registros", "notas", with typos and Spanglish. Each
-word is folded (lower case, no accents), stop words are dropped, a light stemmer removes plural and verb endings,
-and words that mean the same thing in this domain map to one concept token, in both languages, so an English
-word in a Spanish question still finds the Spanish article.
+word is folded (lower case, no accents, no apostrophes: "kid's" -> "kids"), stop words are dropped, a light stemmer
+shared by both languages removes plural, gender and verb endings ("shared", "sharing", "share" -> "shar";
+"compartió", "compartir" -> "compart"), and words that mean the same thing in this domain map to one concept token,
+in both languages, so an English word in a Spanish question still finds the Spanish article.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 import unicodedata
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
+_APOSTROPHES = re.compile(r"['’`´]")
 
 STOP_WORDS = frozenset(
     """
@@ -19,85 +21,269 @@ STOP_WORDS = frozenset(
     doing down during each few for from further had has have having he her here hers him his how i if in into
     is it its just me more most my myself no nor not now of off on once only or other our out over own same
     she should so some such than that the their them then there these they this those through to too under
-    until up very was we were what when where which while who whom why will with would you your yours im id
+    until up very was we were what when where which while why will with would you your yours im id
     ive dont pls please plz u ur hi hello hey thanks thank also get got go going want wanted know need
+    r y yo n b4 cuz bc cause theres thats whats hes shes its ok okay yes yeah like really actually even still
+    just anyway honestly literally exactly basically totally seriously definitely probably
+    simply thing things stuff something anything someone anyone everyone somebody
+    anybody way lot lots every one ones gonna wanna kinda sorta maybe um uh oh well guess think
+    said says say let im youre were weve isnt arent wasnt doesnt didnt cant wont
+    couldnt shouldnt wouldnt havent hasnt whose yet though although since because else ever
     el la los las un una unos unas de del al y o que en por para con sin su sus mi mis tu tus es son ser
-    esta este esto estos estas ese esa eso lo le les se me te nos como cual cuales cuando donde quien
-    quienes porque pero si ya muy mas tambien hay puede pueden puedo quiero quisiera tengo tiene
+    esta este esto estos estas ese esa eso lo le les se me te nos como cual cuales cuando donde
+    porque pero si ya muy mas tambien hay puede pueden puedo quiero quisiera tengo tiene
     hola gracias favor usted ustedes yo ella ellos hacer hace saber
+    a ante bajo cabe contra desde hacia hasta segun tras e u ni ha han he has habia hubo fue fueron era eran
+    estoy estan estaba estaban soy somos sea sean algo alguien nada nadie todo toda todos todas otro otra
+    otros otras ahora aqui alli ahi asi bien cada mucho mucha muchos muchas poco poca tan tanto tanta
+    entonces luego pues bueno buenas buenos oiga disculpe perdon porfa xfa xq pq q k d x tb tmb dice dicen
+    digo dijo dijeron vez veces cosa cosas nosotros nosotras ellas ud uds vos mio mia suyo suya
+    tenemos tienen tenia tuve va van voy vamos ir estar hola sr sra nuestro nuestra nuestros nuestras
+    sobre mismo misma algun alguna algunos algunas ningun ninguna ninguno cualquier aun todavia solo sola
+    ademas mientras aunque despues antes
     """.split()
 )
 
-# Words that mean the same thing to a family asking about school records, mapped to one concept token.
-CONCEPTS: dict[str, tuple[str, ...]] = {
+# Words that mean the same thing to a family asking about school records, mapped to one concept token. A word
+# belongs to one concept only; the concept token is added beside the word's own stem, never instead of it.
+_CONCEPT_WORDS: dict[str, str] = {
     "record": (
-        "record", "records", "file", "files", "folder", "cumulative", "cum", "expediente", "expedientes",
-        "registro", "registros", "archivo", "archivos", "documentos", "documento", "papeles", "transcript",
-        "transcripts", "historial", "kardex",
+        "record records recs file files folder folders cumulative cum expediente expedientes registro "
+        "registros archivo archivos documentos documento papeles papers transcript transcripts historial "
+        "kardex recor recors"
     ),
-    "grade": ("grade", "grades", "nota", "notas", "calificacion", "calificaciones", "boleta", "boletas",
-              "score", "scores", "marks"),
-    "child": ("child", "children", "kid", "kids", "son", "daughter", "hijo", "hija", "hijos", "hijas", "nino",
-              "nina", "ninos", "ninas", "student", "students", "estudiante", "estudiantes", "alumno", "alumna",
-              "alumnos", "teen", "teenager", "chamaco", "mijo", "mija"),
-    "parent": ("parent", "parents", "padre", "padres", "madre", "mama", "mom", "dad", "papa", "mother",
-               "father", "tutor", "guardian", "guardians", "tutora", "tutores"),
-    "school": ("school", "schools", "escuela", "escuelas", "colegio", "district", "distrito", "campus"),
-    "share": ("share", "shared", "sharing", "compartir", "comparte", "compartido", "compartidos", "disclose",
-              "disclosure", "divulgar", "divulgacion", "release", "give", "gave", "dar", "entregar",
-              "revelar", "sell", "vender", "send", "enviar", "mandar"),
-    "see": ("see", "look", "view", "inspect", "review", "ver", "revisar", "mirar", "consultar", "access",
-            "acceso", "acceder", "copy", "copies", "copia", "copias"),
-    "correct": ("correct", "correction", "fix", "amend", "amendment", "change", "wrong", "error", "mistake",
-                "inaccurate", "corregir", "correccion", "cambiar", "enmendar", "enmienda", "equivocado",
-                "equivocada", "incorrecto", "incorrecta", "arreglar", "mal"),
-    "consent": ("consent", "permission", "permiso", "consentimiento", "autorizacion", "authorize",
-                "autorizar", "sign", "firmar"),
-    "app": ("app", "apps", "aplicacion", "aplicaciones", "software", "website", "online", "vendor",
-            "vendors", "provider", "providers", "proveedor", "proveedores", "company", "companies",
-            "empresa", "empresas", "compania", "companias", "edtech", "platform", "plataforma", "programa",
-            "tablet", "chromebook"),
-    "police": ("police", "cop", "cops", "policia", "sro", "officer", "law", "enforcement", "patrulla"),
-    "breach": ("breach", "breached", "hack", "hacked", "hacker", "leak", "leaked", "filtracion", "filtrado",
-               "hackeo", "hackearon", "robaron", "stolen", "exposed", "expuestos", "brecha", "misuse",
-               "misused"),
-    "complaint": ("complaint", "complain", "queja", "quejas", "quejarme", "reclamo", "reclamar",
-                  "denuncia", "denunciar", "grievance"),
-    "delete": ("delete", "deleted", "destroy", "destroyed", "destruction", "erase", "borrar", "borren",
-               "eliminar", "destruir", "destruyen", "keep", "kept", "guardar", "guardan", "retention",
-               "conservar", "conservan"),
-    "survey": ("survey", "surveys", "questionnaire", "encuesta", "encuestas", "cuestionario"),
-    "photo": ("photo", "photos", "picture", "pictures", "video", "videos", "foto", "fotos", "camera",
-              "camara", "footage", "grabacion", "imagen", "imagenes"),
-    "nurse": ("nurse", "enfermera", "enfermeria", "health", "salud", "medical", "medico", "medica",
-              "vaccine", "vaccines", "vacunas", "immunization", "hipaa"),
-    "divorce": ("divorce", "divorced", "divorciado", "divorciada", "divorcio", "custody", "custodia",
-                "noncustodial", "separated", "separado", "separada", "ex", "exesposo", "exesposa"),
-    "recruiter": ("recruiter", "recruiters", "military", "army", "navy", "marines", "militar", "militares",
-                  "reclutador", "reclutadores", "ejercito"),
-    "directory": ("directory", "directorio", "yearbook", "anuario"),
-    "eighteen": ("18", "eighteen", "dieciocho", "adult", "adulto", "adulta", "mayor", "edad"),
-    "ai": ("ai", "ia", "chatgpt", "artificial", "inteligencia", "chatbot", "algorithm", "algoritmo"),
-    "special": ("iep", "idea", "special", "especial", "504", "disability", "discapacidad", "evaluation",
-                "evaluacion"),
-    "transfer": ("transfer", "transferir", "moving", "move", "mudamos", "mudanza", "cambio", "new",
-                 "nueva", "nuevo", "traslado"),
-    "fee": ("fee", "fees", "charge", "cost", "costo", "cobrar", "cobran", "pagar", "pay", "money",
-            "dinero", "precio", "gratis", "free"),
-    "subpoena": ("subpoena", "subpoenaed", "citatorio", "citacion", "court", "corte", "tribunal", "juez",
-                 "judge", "order", "orden"),
-    "contact": ("contact", "contacto", "email", "correo", "phone", "telefono", "call", "llamar"),
-    "law": ("ferpa", "ley", "laws", "leyes", "statute", "legal"),
+    "grade": "grade grades nota notas calificacion calificaciones boleta boletas score scores marks gpa promedio",
+    "child": (
+        "child children childs kid kids son sons daughter daughters hijo hija hijos hijas nino nina ninos "
+        "ninas student students estudiante estudiantes alumno alumna alumnos alumnas teen teenager chamaco "
+        "mijo mija baby boy girl nene nena chiquito chiquita stepson stepdaughter hijastro hijastra minor "
+        "menor menores"
+    ),
+    "parent": (
+        "parent parents padre padres madre mama mom mother father dad papa papas mommy daddy guardian "
+        "guardians tutora tutores tutela"
+    ),
+    "relative": (
+        "grandma grandmother grandpa grandfather grandparent grandparents abuela abuelo abuelos stepdad "
+        "stepmom stepfather stepmother stepparent padrastro madrastra foster aunt uncle tia tio relative "
+        "pariente caregiver cuidador cuidadora acogida adoptive adoptivo adoptiva"
+    ),
+    "school": "school schools escuela escuelas colegio campus shool skool scool",
+    "district": "district distrito districts distritos board junta superintendent",
+    "share": (
+        "share shared sharing shares compartir comparte comparten compartio compartieron compartido compartida "
+        "compartidos disclose disclosed disclosure disclosures divulgar divulgacion divulgaciones divulgaron "
+        "release released give gave given giving dar dio dieron dan den dado dada entregar entregaron entrego "
+        "revelar sell sold selling vender venden vendieron send sent sends enviar envio enviaron mandar mando "
+        "mandaron pasaron handed hand"
+    ),
+    "see": (
+        "see seen saw look looked view inspect inspection review ver vea vio vieron visto revisar revise reviso "
+        "mirar consultar access accessed acceso acceder examinar"
+    ),
+    "copy": "copy copies copia copias fotocopia fotocopias printout scan pdf",
+    "correct": (
+        "correct correction corrections corrected fix fixed amend amendment amended wrong error errors "
+        "mistake mistakes inaccurate incorrect false untrue misleading corregir corrijan corrija corrigieron "
+        "correccion correcciones enmendar enmienda equivocado equivocada equivocados equivocadas incorrecto "
+        "incorrecta arreglar arreglen falso falsa erroneo erronea errores"
+    ),
+    "consent": (
+        "consent consented permission permiso permisos consentimiento autorizacion authorize authorized "
+        "authorization autorizar autorizo autorice approval approve aprobacion waiver"
+    ),
+    "app": (
+        "app apps aplicacion aplicaciones software website websites online edtech platform platforms plataforma "
+        "plataformas programa programas program programs tablet chromebook chromebooks ipad laptop google seesaw "
+        "dojo classdojo clever ixl kahoot canvas schoology powerschool zoom microsoft teams gaggle goguardian "
+        "securly duolingo prodigy khan pagina web sitio portal tool tools herramienta herramientas"
+    ),
+    "vendor": (
+        "vendor vendors provider providers proveedor proveedores company companies companys empresa empresas "
+        "compania companias contractor contractors contratista contratistas operator operators operador "
+        "operadores tercero terceros corporation business negocio"
+    ),
+    "police": (
+        "police cop cops policia policias sro sros officer officers oficial enforcement patrulla sheriff "
+        "deputy detective arrest arrested arresto arrestaron detenido juvenile juvenil"
+    ),
+    "breach": (
+        "breach breached breaches hack hacked hacker hackers hacking leak leaked leaks filtracion "
+        "filtraciones filtrado filtrada filtraron filtro hackeo hackearon hackeado hackeada hackean robaron "
+        "robo stolen stole theft exposed expuestos expuesta brecha misuse misused ransomware cyberattack "
+        "ciberataque phishing malware unauthorized"
+    ),
+    "complaint": (
+        "complaint complaints complain complained queja quejas quejarme quejarse quejo queje reclamo "
+        "reclamar denuncia denunciar denuncio grievance appeal apelar apelacion sue lawsuit demandar "
+        "demanda abogado lawyer attorney"
+    ),
+    "violate": (
+        "violate violated violating violation violations violar violo violaron violacion illegal illegally "
+        "ilegal ilegalmente"
+    ),
+    "delete": (
+        "delete deleted deleting destroy destroyed destroying destruction erase erased shred shredded purge "
+        "purged borrar borren borran borraron borre eliminar eliminen eliminan destruir destruyen destruyan "
+        "destruccion tirar tiran"
+    ),
+    "retain": (
+        "retention retain retained retains conservar conservan conservacion archive archived almacenar "
+        "almacenan stored store storing"
+    ),
+    "survey": ("survey surveys questionnaire questionnaires encuesta encuestas cuestionario cuestionarios poll sondeo"),
+    "photo": (
+        "photo photos picture pictures pic pics video videos foto fotos camera cameras camara camaras footage "
+        "grabacion grabaciones imagen imagenes recording recorded grabar grabaron filmed filmaron cctv"
+    ),
+    "health": (
+        "nurse enfermera enfermero enfermeria health salud medical medico medica medicos vaccine vaccines "
+        "vacunas vacuna immunization immunizations hipaa medication medicine medicina medicamento clinic "
+        "clinica diagnosis diagnostico allergy alergia doctor doctors therapy terapia"
+    ),
+    "mental": "mental counseling psychological psicologico psicologica depression depresion anxiety ansiedad",
+    "counselor": (
+        "counselor counselors counsellor counsellors consejero consejera consejeros orientador orientadora "
+        "psychologist psicologo psicologa therapist terapeuta trabajadora"
+    ),
+    "teacher": (
+        "teacher teachers maestro maestra maestros maestras profesor profesora profesores profe staff "
+        "employee employees empleado empleados coach entrenador aide substitute"
+    ),
+    "principal": (
+        "principal director directora vice subdirector subdirectora admin administrator administration administracion"
+    ),
+    "divorce": (
+        "divorce divorced divorciado divorciada divorciados divorcio custody custodia custodial noncustodial "
+        "separated separado separada separados ex exesposo exesposa exhusband exwife exmarido visitation "
+        "visitas coparent restraining protective"
+    ),
+    "recruiter": (
+        "recruiter recruiters recruiting recruitment military army navy marines marine militar militares "
+        "reclutador reclutadores reclutamiento ejercito asvab armed armadas airforce"
+    ),
+    "directory": "directory directorio yearbook anuario roster",
+    "optout": "opt optout excluir excluirse exclusion excluya excluyan unsubscribe salirme withdraw retirar",
+    "eighteen": "18 eighteen dieciocho adult adulto adulta mayor edad",
+    "thirteen": "13 thirteen trece under13",
+    "ai": "ai ia chatgpt gpt artificial inteligencia chatbot algorithm algoritmo algoritmos gemini copilot machine",
+    "special": (
+        "iep ieps idea special especial 504 disability disabilities discapacidad evaluation evaluacion sped "
+        "autism autismo adhd tdah dyslexia dislexia speech habla"
+    ),
+    "transfer": "transfer transferred transferir transfieran transferencia traslado trasladar transferring",
+    "move": "moving move moved mudamos mudanza mudarnos mudaron mudo relocate relocated",
+    "fee": (
+        "fee fees charge charges charged cost costs costo costos cobrar cobran cobro cobraron pagar pay paid "
+        "money dinero precio price gratis free cuota cuotas dollars dolares cents centavos cuesta cuestan"
+    ),
+    "court": (
+        "subpoena subpoenas subpoenaed citatorio citacion citaciones court courts corte tribunal juez judge "
+        "judicial warrant juzgado"
+    ),
+    "contact": "contact contacto contactar call llamar llamo reach comunicarme comunicarse",
+    "phone": "phone telefono cell celular number numero",
+    "address": "address direccion domicilio",
+    "law": "ley law laws leyes statute statutes regulation regulations reglamento act",
+    "rights": "right rights derecho derechos",
+    "privacy": "privacy privacidad private privado privada privados confidential confidencial confidencialidad",
+    "data": "data datos dato info information informacion details",
+    "emergency": (
+        "emergency emergencies emergencia emergencias threat threats amenaza amenazas suicide suicidal "
+        "suicidio danger dangerous peligro peligroso overdose sobredosis shooting tiroteo weapon arma"
+    ),
+    "security": (
+        "security secure encrypted encryption encriptado encriptados encriptada cifrado cifrados safeguard "
+        "safeguards password passwords contrasena protect protected proteger protegen protege"
+    ),
+    "identity": (
+        "identity identidad verify verification verificar verificacion verifican prove probar comprobar "
+        "pretending impostor fake identificacion"
+    ),
+    "hearing": "hearing audiencia",
+    "deadline": (
+        "deadline deadlines plazo plazos limite wait waiting esperar esperando espero days dias weeks "
+        "semanas months meses hours horas"
+    ),
+    "log": "log logs list lista listado track tracks bitacora",
+    "notify": (
+        "notify notified notice notices notification notifications aviso avisos avisar avisen avisaron avisan "
+        "avisa avisarme notificar notificacion notifican notificaron alert alerted warn warned"
+    ),
+    "annual": "annual annually yearly anual anualmente",
+    "message": ("message messages mensaje mensajes text texts texting whatsapp sms email emails correo correos dm dms"),
+    "discipline": (
+        "discipline disciplinary suspension suspended suspendido suspendida suspendieron expelled "
+        "expulsion expulsado expulsada detention writeup behavior behaviour conducta comportamiento "
+        "disciplina castigo incident incidente incidentes fight fights pelea peleas"
+    ),
+    "attendance": "attendance asistencia absence absences absent ausencia ausencias faltas tardies tardy truancy",
+    "test": (
+        "test tests testing exam exams examen examenes prueba pruebas assessment assessments sat psat staar "
+        "results resultados"
+    ),
+    "ferpa": "ferpa frepa fepra ferpas",
+    "ppra": "ppra",
+    "coppa": "coppa",
+    "california": "california cali ca calif sopipa angeles sacramento diego francisco oakland fresno",
+    "colorado": "colorado denver boulder aurora springs",
+    "connecticut": "connecticut ct hartford haven bridgeport stamford",
+    "illinois": "illinois il chicago soppa springfield",
+    "newyork": "ny nyc york brooklyn bronx queens manhattan buffalo nysed yonkers rochester albany",
+    "state": "state states estado estados estatal estatales",
+    "federal": "federal feds government gobierno department departamento dept usde sppo washington",
+    "principles": "principles principle principios principio",
+    "governance": "governance gobernanza committee comite policy policies politica politicas oversight supervision",
 }
+CONCEPTS: dict[str, tuple[str, ...]] = {name: tuple(text.split()) for name, text in _CONCEPT_WORDS.items()}
 
 CONCEPT_OF: dict[str, str] = {}
 for _concept, _words in CONCEPTS.items():
     for _word in _words:
         CONCEPT_OF.setdefault(_word, _concept)
 
-_EN_SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ed", "es", "s")
-_ES_SUFFIXES = ("aciones", "acion", "amientos", "amiento", "mente", "ando", "iendo", "ados", "idas", "idos",
-                "adas", "ado", "ada", "ido", "ida", "ar", "er", "ir", "es", "os", "as", "s")
+# Longest first; a suffix is only removed when at least three letters remain.
+_SUFFIXES = tuple(
+    sorted(
+        """
+        amientos imientos amiento imiento aciones iciones uciones adoras adores ancias encias idades aremos
+        eremos iremos ieron ations ation ments ment ness ings ing ies ied ers acion icion ucion adora ador
+        ancia encia mente idad ables ibles able ible istas ista ismo aron aban ando iendo yendo aste iste
+        amos emos imos ados adas idos idas ado ada ido ida ian ar er ir an en as es os ed io s
+        """.split(),
+        key=len,
+        reverse=True,
+    )
+)
+# Pronouns glued to a Spanish infinitive or gerund ("avisarme", "dándole").
+_ENCLITIC = re.compile(r"(?:(?<=[aei]r)|(?<=ndo))(?:me|te|le|les|lo|la|los|las|nos|se|selo|sela|selos|selas)$")
+# Words the stemmer would merge with an unrelated word, or split from their family.
+_STEM_EXCEPTIONS = {
+    "date": "date",
+    "dates": "date",
+    "dato": "dat",
+    "datos": "dat",
+    "data": "dat",
+    "notes": "note",
+    "note": "note",
+    "need": "need",
+    "needs": "need",
+    "news": "news",
+    "address": "address",
+    "addresses": "address",
+    "access": "access",
+    "process": "process",
+    "class": "class",
+    "classes": "class",
+    "ss": "ss",
+    "series": "series",
+    "yes": "yes",
+    "bus": "bus",
+    "buses": "bus",
+    "gas": "gas",
+    "mes": "mes",
+    "meses": "mes",
+}
 
 
 def fold(text: str) -> str:
@@ -107,46 +293,93 @@ def fold(text: str) -> str:
 
 
 def words(text: str) -> list[str]:
-    """The folded words of ``text``."""
-    return _WORD_RE.findall(fold(text))
+    """The folded words of ``text`` ("kid's" -> "kids", "don't" -> "dont")."""
+    return _WORD_RE.findall(_APOSTROPHES.sub("", fold(text)))
 
 
 def stem(word: str) -> str:
-    """A light stem that works well enough for both languages (plurals, -ing/-ed, -ción, infinitives)."""
-    if len(word) <= 4 or word.isdigit():
+    """A light stem shared by both languages: plurals, gender, -ing/-ed/-er, -ción, verb endings, final vowel."""
+    if word in _STEM_EXCEPTIONS:
+        return _STEM_EXCEPTIONS[word]
+    if len(word) <= 3 or not word.isalpha():
         return word
-    for suffix in _ES_SUFFIXES + _EN_SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
+    w = _ENCLITIC.sub("", word) if len(word) >= 5 else word
+    for suffix in _SUFFIXES:
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3:
+            if suffix == "s" and w.endswith(("ss", "us", "is")):
+                break
+            w = w[: -len(suffix)] + ("i" if suffix == "ies" else "")
+            break
+    if w.endswith("y") and len(w) >= 4:
+        w = w[:-1] + "i"
+    if len(w) >= 4 and w[-1] in "aeo":
+        w = w[:-1]
+    if len(w) >= 5 and w[-1] == w[-2] and w[-1] not in "aeiouls":
+        w = w[:-1]
+    return w
 
 
-def terms(text: str) -> list[str]:
-    """Retrieval terms of ``text``: concept tokens where a word has one, stems otherwise, no stop words."""
+def concept_of(word: str) -> str | None:
+    """The concept of a folded word: listed as it is, or sharing its stem with a listed word ("roban")."""
+    found = CONCEPT_OF.get(word)
+    if found or word in STOP_WORDS or len(word) < 4:
+        return found
+    return _CONCEPT_OF_STEM.get(stem(word))
+
+
+def word_terms(word: str) -> list[str]:
+    """The retrieval terms of one folded word: its concept token (if any), then its stem (unless a stop word)."""
     out: list[str] = []
-    for word in words(text):
-        concept = CONCEPT_OF.get(word)
-        if concept:
-            out.append("@" + concept)
-            continue
-        if word in STOP_WORDS:
-            continue
+    concept = concept_of(word)
+    if concept:
+        out.append("@" + concept)
+    if word not in STOP_WORDS and len(word) > 1:
         out.append(stem(word))
     return out
 
 
+def terms(text: str) -> list[str]:
+    """Retrieval terms of ``text``: the stem of each word that is not a stop word, plus its concept token.
+
+    The stem keeps a word's own meaning ("police" stays "polic"); the concept token ("@police") lets "policía",
+    "cops" and "SRO" meet it across wordings and languages.
+    """
+    return [term for word in words(text) for term in word_terms(word)]
+
+
+def _stem_concepts() -> dict[str, str]:
+    """Stems of the concept words that point to a single concept (at least three letters, not a stop word)."""
+    found: dict[str, set[str]] = {}
+    for word, concept in CONCEPT_OF.items():
+        if word not in STOP_WORDS and word.isalpha() and len(stem(word)) >= 3:
+            found.setdefault(stem(word), set()).add(concept)
+    return {s: next(iter(c)) for s, c in found.items() if len(c) == 1}
+
+
+_CONCEPT_OF_STEM = _stem_concepts()
+
+
 def edit_distance_at_most(a: str, b: str, limit: int) -> bool:
-    """Whether the Levenshtein distance of ``a`` and ``b`` is at most ``limit`` (banded, early exit)."""
+    """Whether the edit distance of ``a`` and ``b`` is at most ``limit``.
+
+    Optimal string alignment distance: insertions, deletions, substitutions and swaps of two neighbouring
+    letters each cost one ("recrods" is one edit from "records"). Banded, with an early exit.
+    """
     if abs(len(a) - len(b)) > limit:
         return False
+    before: list[int] = []
     previous = list(range(len(b) + 1))
     for i, ca in enumerate(a, 1):
         current = [i] + [0] * len(b)
         row_min = i
         for j, cb in enumerate(b, 1):
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            row_min = min(row_min, current[j])
+            cost = current[j - 1] + 1
+            cost = min(cost, previous[j] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, before[j - 2] + 1)
+            current[j] = cost
+            row_min = min(row_min, cost)
         if row_min > limit:
             return False
-        previous = current
+        before, previous = previous, current
     return previous[-1] <= limit

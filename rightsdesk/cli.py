@@ -1,6 +1,6 @@
 """``rightsdesk``: the command line of the district administrator and the developers.
 
-Commands: ``run`` (the whole stack), ``migrate``, ``kb validate``, ``kb search``, ``officer add``.
+Commands: ``run`` (the whole stack), ``migrate``, ``train``, ``kb validate``, ``kb search``, ``officer add``.
 Bad input gets a clear message on standard error and exit status 2; nothing is changed.
 """
 
@@ -29,6 +29,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     from rightsdesk.launcher import run
 
     return run(_settings())
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    """Train the Rasa model for the current ``bot/`` unless it exists."""
+    from rightsdesk.model import ensure_model
+
+    settings = _settings()
+    path, seconds = ensure_model(settings)
+    if args.print_path:
+        print(path)
+    elif seconds is None:
+        print(f"model unchanged: {path}")
+    else:
+        print(f"trained {path} in {seconds:.1f} s")
+    return 0
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -74,8 +89,13 @@ def cmd_kb_search(args: argparse.Namespace) -> int:
                     "lang": args.lang,
                     "verdict": result.verdict,
                     "results": [
-                        {"rank": i + 1, "id": h.article.id, "topic": h.article.topic, "title": h.article.title,
-                         "score": h.score}
+                        {
+                            "rank": i + 1,
+                            "id": h.article.id,
+                            "topic": h.article.topic,
+                            "title": h.article.title,
+                            "score": h.score,
+                        }
                         for i, h in enumerate(result.hits)
                     ],
                 },
@@ -129,6 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="prepare and start the whole stack").set_defaults(func=cmd_run)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    train = sub.add_parser("train", help="train the Rasa model if bot/ changed")
+    train.add_argument("--print-path", action="store_true", help="print only the model's path")
+    train.set_defaults(func=cmd_train)
 
     kb = sub.add_parser("kb", help="the knowledge base").add_subparsers(dest="kb_command", required=True)
     kb.add_parser("validate", help="check every article").set_defaults(func=cmd_kb_validate)

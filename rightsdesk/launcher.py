@@ -49,10 +49,19 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child between 
 def tracker_store_config(settings: Settings) -> dict[str, object]:
     """Rasa's SQL tracker store: a SQLite file in the data dir, or the configured database."""
     if not settings.tracker_store_url:
-        return {"type": "SQL", "dialect": "sqlite", "db": str((settings.data_dir / "rasa-tracker.db").resolve())}
+        return {
+            "type": "SQL",
+            "dialect": "sqlite",
+            "db": str((settings.data_dir / "rasa-tracker.db").resolve()),
+        }
     url = make_url(settings.tracker_store_url)
     config: dict[str, object] = {"type": "SQL", "dialect": url.get_backend_name(), "db": url.database}
-    for key, value in (("host", url.host), ("port", url.port), ("username", url.username), ("password", url.password)):
+    for key, value in (
+        ("host", url.host),
+        ("port", url.port),
+        ("username", url.username),
+        ("password", url.password),
+    ):
         if value:
             config[key] = value
     return config
@@ -142,15 +151,21 @@ class Stack:
         upgrade(self.settings.database_url)
         self.say("database: up to date")
         self.model, seconds = ensure_model(self.settings, self.logs / "train.log")
-        self.say(f"rasa model: {'trained in %.0f s' % seconds if seconds is not None else 'unchanged'}")
+        self.say(f"rasa model: {f'trained in {seconds:.0f} s' if seconds is not None else 'unchanged'}")
         write_endpoints(self.settings)
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
         log_path = self.logs / f"{name}.log"
-        log: IO[bytes] = open(log_path, "ab")  # noqa: SIM115 - the child owns it
+        log: IO[bytes] = open(log_path, "ab")
         popen = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-            argv, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, preexec_fn=_die_with_parent,  # noqa: PLW1509
+            argv,
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+            preexec_fn=_die_with_parent,
         )
         log.close()
         self.processes.append(Process(name, popen, log_path))
@@ -164,18 +179,36 @@ class Stack:
         app_python = str(Path(sys.executable))
         self._spawn(
             "actions",
-            [app_python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.actions_port), "--quiet"],
+            [
+                app_python,
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "--port",
+                str(settings.actions_port),
+                "--quiet",
+            ],
             env,
         )
         self._spawn(
             "rasa",
             [
-                str(settings.rasa_venv / "bin" / "rasa"), "run",
-                "--interface", "127.0.0.1", "--port", str(settings.rasa_port),
-                "--enable-api", "--auth-token", settings.rasa_token,
-                "--model", str(self.model),
-                "--endpoints", str(settings.data_dir / "rasa" / "endpoints.yml"),
-                "--credentials", str(BOT_DIR / "credentials.yml"),
+                str(settings.rasa_venv / "bin" / "rasa"),
+                "run",
+                "--interface",
+                "127.0.0.1",
+                "--port",
+                str(settings.rasa_port),
+                "--enable-api",
+                "--auth-token",
+                settings.rasa_token,
+                "--model",
+                str(self.model),
+                "--endpoints",
+                str(settings.data_dir / "rasa" / "endpoints.yml"),
+                "--credentials",
+                str(BOT_DIR / "credentials.yml"),
                 "--quiet",
             ],
             env,
@@ -183,9 +216,20 @@ class Stack:
         self._spawn(
             "gateway",
             [
-                app_python, "-m", "uvicorn", "rightsdesk.app:app_from_environment", "--factory",
-                "--host", settings.host, "--port", str(settings.port),
-                "--workers", str(settings.gateway_workers), "--no-access-log",
+                app_python,
+                "-m",
+                "uvicorn",
+                "rightsdesk.app:app_from_environment",
+                "--factory",
+                "--host",
+                settings.host,
+                "--port",
+                str(settings.port),
+                "--workers",
+                str(settings.gateway_workers),
+                "--no-access-log",
+                "--ws",
+                "none",
             ],
             env,
         )

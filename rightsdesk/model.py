@@ -43,6 +43,8 @@ def rasa_env(settings: Settings) -> dict[str, str]:
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "PYTHONHASHSEED": "0",
+            # bot/components/ (custom NLU components) is imported by module path from the repository root.
+            "PYTHONPATH": str(REPO_ROOT),
             "OMP_NUM_THREADS": "1",
             "TF_NUM_INTEROP_THREADS": "1",
             "TF_NUM_INTRAOP_THREADS": "1",
@@ -68,17 +70,27 @@ def ensure_model(settings: Settings, log_file: Path | None = None) -> tuple[Path
             return target, None
         started = time.monotonic()
         command = [
-            str(settings.rasa_venv / "bin" / "rasa"), "train",
-            "--config", str(BOT_DIR / "config.yml"),
-            "--domain", str(BOT_DIR / "domain"),
-            "--data", str(BOT_DIR / "data"),
-            "--out", str(settings.model_dir),
-            "--fixed-model-name", target.name.removesuffix(".tar.gz"),
+            str(settings.rasa_venv / "bin" / "rasa"),
+            "train",
+            "--config",
+            str(BOT_DIR / "config.yml"),
+            "--domain",
+            str(BOT_DIR / "domain"),
+            "--data",
+            str(BOT_DIR / "data"),
+            "--out",
+            str(settings.model_dir),
+            "--fixed-model-name",
+            target.name.removesuffix(".tar.gz"),
         ]
-        output = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115
+        output = open(log_file, "ab") if log_file else subprocess.DEVNULL
         try:
             result = subprocess.run(  # noqa: S603 - fixed argv, no shell
-                command, cwd=REPO_ROOT, env=rasa_env(settings), stdout=output, stderr=subprocess.STDOUT,
+                command,
+                cwd=REPO_ROOT,
+                env=rasa_env(settings),
+                stdout=output,
+                stderr=subprocess.STDOUT,
                 check=False,
             )
         finally:

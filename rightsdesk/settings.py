@@ -31,9 +31,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
-    environment: Literal["development", "production"] = Field(
-        "development", validation_alias=_env("RIGHTSDESK_ENV")
-    )
+    environment: Literal["development", "production"] = Field("development", validation_alias=_env("RIGHTSDESK_ENV"))
     host: str = Field("127.0.0.1", validation_alias=_env("RIGHTSDESK_HOST"))
     port: int = Field(8000, validation_alias=_env("RIGHTSDESK_PORT"))
     rasa_port: int = Field(5005, validation_alias=_env("RIGHTSDESK_RASA_PORT"))
@@ -59,9 +57,7 @@ class Settings(BaseSettings):
     twilio_account_sid: str | None = Field(None, validation_alias=_env("TWILIO_ACCOUNT_SID"))
     twilio_auth_token: str | None = Field(None, validation_alias=_env("TWILIO_AUTH_TOKEN"))
     twilio_from_number: str | None = Field(None, validation_alias=_env("TWILIO_FROM_NUMBER"))
-    twilio_messaging_service_sid: str | None = Field(
-        None, validation_alias=_env("TWILIO_MESSAGING_SERVICE_SID")
-    )
+    twilio_messaging_service_sid: str | None = Field(None, validation_alias=_env("TWILIO_MESSAGING_SERVICE_SID"))
     twilio_api_base: str = Field("https://api.twilio.com", validation_alias=_env("TWILIO_API_BASE"))
 
     @model_validator(mode="after")

@@ -29,9 +29,7 @@ def deadline_for(district: District, category: TicketCategory) -> Deadline:
     return district.deadlines.get(category.value, DEFAULT_DEADLINE)
 
 
-def route(
-    district: District, category: TicketCategory, received_at: datetime, school_id: str | None = None
-) -> Route:
+def route(district: District, category: TicketCategory, received_at: datetime, school_id: str | None = None) -> Route:
     """Designated contact per school and category, falling back to the district privacy officer.
 
     Misuse and breach reports always go to the district privacy officer as urgent.

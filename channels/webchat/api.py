@@ -26,6 +26,8 @@ class ChatIn(BaseModel):
     session_id: str | None = Field(None, max_length=200)
     text: str = Field(max_length=MAX_MESSAGE_CHARS)
     language: str | None = Field(None, pattern="^(en|es)$")
+    # The button title a family clicked, shown in the transcript instead of the button's payload.
+    display: str | None = Field(None, max_length=200)
 
     @field_validator("text")
     @classmethod
@@ -67,7 +69,7 @@ async def post_chat(body: ChatIn, request: Request, chat: ChatService = Depends(
             conversation, token = start_conversation(db_session=db_session, channel="web")
         conversation_id = conversation.id
     # `language` is the page's toggle: an explicit choice, like typing "español".
-    reply = await chat.handle(conversation_id, body.text, chosen_language=body.language)
+    reply = await chat.handle(conversation_id, body.text, chosen_language=body.language, display=body.display)
     return ChatOut(session_id=token, language=reply.language, messages=[m.as_dict() for m in reply.messages])
 
 
@@ -82,7 +84,7 @@ async def post_history(body: HistoryIn, request: Request) -> dict[str, Any]:
             {
                 "id": m.id,
                 "direction": m.direction,
-                "text": m.text,
+                "text": (m.data or {}).get("display") or m.text,
                 "buttons": (m.data or {}).get("buttons", []),
                 "article": (m.data or {}).get("article"),
                 "status": m.status,

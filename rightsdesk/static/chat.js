@@ -68,6 +68,7 @@
     addMessage("in", shown || text);
     typing.hidden = false;
     var body = { text: text, session_id: sessionId() };
+    if (shown && shown !== text) { body.display = shown; }
     if (!body.session_id || root.dataset.pendingLanguage) { body.language = lang; delete root.dataset.pendingLanguage; }
     post("/api/chat", body).then(function (r) {
       if (r.status === 404) { clearSession(); addMessage("out", root.dataset.restart); return null; }

@@ -73,9 +73,7 @@ NO_EVIDENCE = [
 
 @pytest.mark.parametrize("current", ["en", "es"])
 @pytest.mark.parametrize("text", NO_EVIDENCE)
-def test_messages_without_language_evidence_keep_the_conversation_language(
-    text: str, current: Language
-) -> None:
+def test_messages_without_language_evidence_keep_the_conversation_language(text: str, current: Language) -> None:
     assert detect_language(text, current) == LanguageDecision(current, switched=False, explicit=False)
 
 

@@ -65,9 +65,7 @@ def open_ticket(
     return ticket
 
 
-def change_status(
-    *, db_session: Session, ticket: Ticket, status: TicketStatus, actor: str, reason: str = ""
-) -> Ticket:
+def change_status(*, db_session: Session, ticket: Ticket, status: TicketStatus, actor: str, reason: str = "") -> Ticket:
     """Move ``ticket`` to ``status`` if the state machine allows it, and record it on the timeline."""
     check_transition(ticket.status, status)
     now = utcnow()

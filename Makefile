@@ -1,0 +1,75 @@
+# Family Data Rights Desk. `make run` sets everything up and starts the stack; `make test` runs every check.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+PYTHON310 := $(shell scripts/find-python310)
+APP := .venv/.installed
+RASA := .venv-rasa/.installed
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+# Rasa imports the custom NLU components in bot/components/ by module path from the repository root.
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: run install model lint typecheck kb-validate rasa-validate rasa-test pytest test bench lock clean
+
+$(APP): requirements/app.txt pyproject.toml
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 is required" >&2; exit 1; }
+	test -x .venv/bin/python || $(PYTHON310) -m venv .venv
+	.venv/bin/python -m pip install --quiet --upgrade pip
+	.venv/bin/python -m pip install --quiet -r requirements/app.txt
+	.venv/bin/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(RASA): requirements/rasa.txt
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 is required" >&2; exit 1; }
+	test -x .venv-rasa/bin/python || $(PYTHON310) -m venv .venv-rasa
+	.venv-rasa/bin/python -m pip install --quiet --upgrade pip
+	.venv-rasa/bin/python -m pip install --quiet -r requirements/rasa.txt
+	touch $@
+
+install: $(APP) $(RASA)
+
+## run: set up both environments, migrate, train if bot/ changed, start everything (Ctrl-C stops it all)
+run: install
+	.venv/bin/rightsdesk run
+
+## model: train the Rasa model for the current bot/ (no-op when it exists)
+model: install
+	.venv/bin/rightsdesk train
+
+lint: $(APP)
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+typecheck: $(APP)
+	.venv/bin/mypy
+
+kb-validate: $(APP)
+	.venv/bin/rightsdesk kb validate
+
+rasa-validate: $(RASA)
+	.venv-rasa/bin/rasa data validate --domain bot/domain --data bot/data --config bot/config.yml --fail-on-warnings
+
+## rasa-test: the test stories in both languages against the trained model
+rasa-test: model
+	rm -rf results/core
+	.venv-rasa/bin/rasa test core --model "$$(.venv/bin/rightsdesk train --print-path)" --stories bot/tests \
+	  --endpoints bot/endpoints.yml --out results/core --fail-on-prediction-errors --no-plot
+
+pytest: model
+	.venv/bin/python -m pytest -q -p no:cacheprovider
+
+## test: everything; exits non-zero on any failure
+test: lint typecheck kb-validate rasa-validate rasa-test pytest
+
+## bench: every benchmark in bench/ (see BENCHMARKS.md)
+bench: model
+	.venv/bin/python bench/run_all.py
+
+## lock: re-pin both environments after changing a requirement on purpose
+lock:
+	.venv/bin/pip freeze --exclude-editable | grep -v '^rightsdesk' | sed '1i # Everything but Rasa (.venv). Every transitive version pinned; regenerate with `make lock`.' > requirements/app.txt
+	(echo "# Rasa alone, in its own environment (.venv-rasa). Every transitive version pinned."; .venv-rasa/bin/pip freeze --exclude-editable) > requirements/rasa.txt
+
+clean:
+	rm -rf var results models .pytest_cache .mypy_cache .ruff_cache

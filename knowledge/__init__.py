@@ -1,0 +1,1 @@
+"""The knowledge base: cited bilingual articles, the district configuration, retrieval, public pages."""

@@ -1,0 +1,76 @@
+"""The public pages, served by the gateway (the browser test in tests/e2e renders them for real)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from rightsdesk.app import create_app
+from rightsdesk.migrate import upgrade
+from rightsdesk.settings import Settings
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def test_rights_index_lists_every_article_in_each_language(client: TestClient) -> None:
+    en = client.get("/rights/en")
+    es = client.get("/rights/es")
+    assert en.status_code == es.status_code == 200
+    assert '<html lang="en">' in en.text and '<html lang="es">' in es.text
+    assert "Seeing your child&#39;s records" in en.text or "Seeing your child's records" in en.text
+    assert 'href="/rights/es/ferpa-inspect-review"' in es.text
+
+
+def test_rights_search_finds_by_family_words(client: TestClient) -> None:
+    page = client.get("/rights/es", params={"q": "expediente de mi hijo"})
+    assert page.status_code == 200 and "Resultados para" in page.text
+
+
+def test_an_article_has_its_short_answer_sources_and_filled_district_data(client: TestClient) -> None:
+    page = client.get("/rights/en/who-to-contact")
+    assert page.status_code == 200
+    assert "privacy@maplevalley.example.org" in page.text
+    assert "{privacy_contact}" not in page.text
+    assert "studentprivacy.ed.gov" in page.text
+    assert 'hreflang="es"' in page.text and 'href="/rights/es/who-to-contact"' in page.text
+
+
+def test_missing_article_is_a_404_page(client: TestClient) -> None:
+    assert client.get("/rights/en/not-an-article").status_code == 404
+
+
+def test_search_text_is_escaped(client: TestClient) -> None:
+    page = client.get("/rights/en", params={"q": "<script>alert(1)</script>"})
+    assert "<script>alert(1)</script>" not in page.text
+    assert "&lt;script&gt;" in page.text
+
+
+def test_transparency_page_shows_the_districts_rules(client: TestClient) -> None:
+    page = client.get("/transparency", params={"lang": "es"})
+    assert page.status_code == 200
+    for expected in (
+        "Dana Whitfield",
+        "Brightpath",
+        "Lumen",
+        "105 ILCS 10/4",
+        "SOPPA",
+        "Información de directorio",
+    ):
+        assert expected in page.text
+    assert "Content-Security-Policy" in page.headers
+
+
+def test_chat_page_has_the_privacy_notice_and_loads_only_local_assets(client: TestClient) -> None:
+    page = client.get("/", headers={"accept-language": "es-MX,es;q=0.9"})
+    assert page.status_code == 200 and '<html lang="es">' in page.text
+    assert "no un abogado" in page.text and "365 días" in page.text
+    assert "http://" not in page.text.split("<main", 1)[0].replace("http://www.w3.org", "")
+    assert client.get("/static/chat.js").status_code == 200

@@ -1,0 +1,90 @@
+"""The validator fails on each broken rule and passes the shipped knowledge base."""
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+import yaml
+
+from knowledge.articles import ARTICLES_DIR
+from knowledge.validate import TOPICS_FILE, load_topics, validate
+
+SHARED_TOPICS = Path(__file__).resolve().parents[3] / "shared" / "kb" / "topics.yml"
+
+
+def test_the_shipped_knowledge_base_is_valid() -> None:
+    report = validate()
+    assert report.errors == []
+    assert len(report.articles) >= 2 * len(load_topics())
+
+
+def test_the_topic_list_matches_the_shared_one() -> None:
+    if not SHARED_TOPICS.exists():
+        pytest.skip("shared/ is not beside the repository")
+    assert load_topics(TOPICS_FILE) == load_topics(SHARED_TOPICS)
+
+
+@pytest.fixture
+def kb(tmp_path: Path) -> Path:
+    root = tmp_path / "articles"
+    shutil.copytree(ARTICLES_DIR, root)
+    return root
+
+
+def edit(path: Path, **changes: object) -> None:
+    data = yaml.safe_load(path.read_text())
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+
+
+def errors_after(kb: Path) -> str:
+    return "\n".join(validate(kb).errors)
+
+
+def test_missing_spanish_topic(kb: Path) -> None:
+    (kb / "es" / "coppa.yml").unlink()
+    errors = errors_after(kb)
+    assert "topic 'coppa' has no es article" in errors
+    assert "no es version of 'coppa'" in errors
+
+
+def test_article_without_sources(kb: Path) -> None:
+    edit(kb / "en" / "fees_copies.yml", sources=[])
+    assert "fees_copies.yml: no sources" in errors_after(kb)
+
+
+def test_short_answer_too_long(kb: Path) -> None:
+    edit(kb / "es" / "fees_copies.yml", short="palabra " * 60)
+    assert "short answer is 480 characters (limit 320)" in errors_after(kb)
+
+
+def test_unknown_topic_and_bad_metadata(kb: Path) -> None:
+    edit(kb / "en" / "fees_copies.yml", topic="lunch_menu")
+    edit(kb / "en" / "coppa.yml", jurisdiction="planet")
+    errors = errors_after(kb)
+    assert "unknown topic 'lunch_menu'" in errors
+    assert "coppa.yml" in errors and "jurisdiction" in errors
+
+
+def test_duplicate_id(kb: Path) -> None:
+    shutil.copy(kb / "en" / "coppa.yml", kb / "en" / "coppa--copy.yml")
+    assert "duplicate id 'coppa'" in errors_after(kb)
+
+
+def test_unknown_placeholder(kb: Path) -> None:
+    path = kb / "en" / "who_to_contact.yml"
+    data = yaml.safe_load(path.read_text())
+    edit(path, body=data["body"] + "\n\nCall {principal_phone}.")
+    assert "unknown placeholder {principal_phone}" in errors_after(kb)
+
+
+def test_stale_review_is_a_warning_not_an_error(kb: Path) -> None:
+    edit(kb / "en" / "coppa.yml", last_reviewed="2024-01-02")
+    report = validate(kb, today=date(2026, 11, 28))
+    assert report.ok
+    assert any("coppa.yml: last reviewed 2024-01-02" in w for w in report.warnings)

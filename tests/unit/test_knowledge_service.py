@@ -1,0 +1,46 @@
+"""Answers are filled from the district file and stay fresh when an article changes on disk."""
+
+import shutil
+import time
+from pathlib import Path
+
+import yaml
+
+from knowledge import service as service_module
+from knowledge.articles import ARTICLES_DIR
+from knowledge.service import KnowledgeService
+from rightsdesk.settings import REPO_ROOT
+
+DEMO = REPO_ROOT / "knowledge" / "district" / "demo.yml"
+
+
+def test_district_placeholders_are_filled_in_both_languages() -> None:
+    service = KnowledgeService(DEMO, "https://desk.example.org")
+    for lang in ("en", "es"):
+        article = service.article("who-to-contact", lang)
+        assert article is not None
+        text = article.short + article.body
+        assert "{" not in text
+        assert "privacy@maplevalley.example.org" in text
+        assert article.url == f"https://desk.example.org/rights/{lang}/who-to-contact"
+        assert article.reference()["sources"]
+
+
+def test_editing_an_article_is_live_without_restart(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(service_module, "RELOAD_CHECK_SECONDS", 0.0)
+    root = tmp_path / "articles"
+    shutil.copytree(ARTICLES_DIR, root)
+    service = KnowledgeService(DEMO, "http://x", articles_dir=root)
+    path = root / "en" / "fees_copies.yml"
+    data = yaml.safe_load(path.read_text())
+    data["short"] = "Copies may cost a fee, but looking at records is free (34 CFR 99.11). Updated."
+    time.sleep(0.01)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True))
+    article = service.article("fees-copies", "en")
+    assert article is not None and article.short.endswith("Updated.")
+
+
+def test_the_answer_is_in_the_language_asked() -> None:
+    service = KnowledgeService(DEMO, "http://x")
+    answer = service.answer("¿puedo pedir una copia del expediente de mi hijo?", "es")
+    assert answer.articles and all(a.lang == "es" for a in answer.articles)
