@@ -69,7 +69,7 @@ bench: model
 ## lock: re-pin both environments after changing a requirement on purpose
 lock:
 	.venv/bin/pip freeze --exclude-editable | grep -v '^rightsdesk' | sed '1i # Everything but Rasa (.venv). Every transitive version pinned; regenerate with `make lock`.' > requirements/app.txt
-	(echo "# Rasa alone, in its own environment (.venv-rasa). Every transitive version pinned."; .venv-rasa/bin/pip freeze --exclude-editable) > requirements/rasa.txt
+	(echo "# Rasa alone, in its own environment (.venv-rasa). Every transitive version pinned."; .venv-rasa/bin/pip freeze --exclude-editable | grep -v "^rightsdesk") > requirements/rasa.txt
 
 clean:
 	rm -rf var results models .pytest_cache .mypy_cache .ruff_cache

@@ -32,9 +32,9 @@ from knowledge.text import CONCEPT_OF, STOP_WORDS, edit_distance_at_most, terms,
 Verdict = Literal["confident", "ambiguous", "none"]
 
 # Field weights and length normalisation (BM25F).
-FIELD_WEIGHTS: dict[str, float] = {"title": 3.0, "asked": 2.0, "short": 1.5, "body": 1.0, "other": 0.5}
+FIELD_WEIGHTS: dict[str, float] = {"title": 3.0, "asked": 2.0, "short": 1.0, "body": 1.0, "other": 0.3}
 FIELD_B: dict[str, float] = {"title": 0.3, "asked": 0.5, "short": 0.5, "body": 0.75, "other": 0.5}
-K1 = 2.0
+K1 = 3.0
 CORRECTED_WEIGHT = 0.7  # a word changed by the spelling corrector counts for this much of a word as typed
 ASKED_BONUS = 1.0  # score *= 1 + ASKED_BONUS * similarity to the closest way-of-asking
 PHRASE_WEIGHT = 0.5
