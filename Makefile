@@ -54,7 +54,7 @@ rasa-validate: $(RASA)
 rasa-test: model
 	rm -rf results/core
 	.venv-rasa/bin/rasa test core --model "$$(.venv/bin/rightsdesk train --print-path)" --stories bot/tests \
-	  --endpoints bot/endpoints.yml --out results/core --fail-on-prediction-errors --no-plot
+	  --endpoints bot/endpoints.yml --out results/core --fail-on-prediction-errors --no-plot --e2e
 
 pytest: model
 	.venv/bin/python -m pytest -q -p no:cacheprovider

@@ -1,4 +1,4 @@
-"""Rasa custom actions: where the conversation meets the knowledge base and the help desk.
+"""Rasa custom actions: where the conversation meets the knowledge base, the help desk and identity verification.
 
 Run by the action server (``python -m rasa_sdk --actions actions``). Actions read slots through named constants,
 call services, utter responses by name and return events; they never touch SQL directly.
@@ -6,13 +6,30 @@ call services, utter responses by name and return events; they never touch SQL d
 
 from actions.handoff import ActionHandoff
 from actions.knowledge import ActionAnswerQuestion, ActionArticleDetail
-from actions.request_flows import ActionCheckStatus, ActionOpenRequest, ActionStartRequest
+from actions.request_flows import ActionCancelRequest, ActionChangeAnswer, ActionOpenRequest, ActionStartRequest
+from actions.request_form import ActionAskOptoutCategories, ActionAskRequestConfirmed, ValidateRequestForm
+from actions.verification import (
+    ActionAskStudentDob,
+    ActionAskVerificationCode,
+    ActionNoCode,
+    ActionResendCode,
+    ActionVerifyAnotherWay,
+)
 
 __all__ = [
     "ActionAnswerQuestion",
     "ActionArticleDetail",
-    "ActionCheckStatus",
+    "ActionAskOptoutCategories",
+    "ActionAskRequestConfirmed",
+    "ActionAskStudentDob",
+    "ActionAskVerificationCode",
+    "ActionCancelRequest",
+    "ActionChangeAnswer",
     "ActionHandoff",
+    "ActionNoCode",
     "ActionOpenRequest",
+    "ActionResendCode",
     "ActionStartRequest",
+    "ActionVerifyAnotherWay",
+    "ValidateRequestForm",
 ]

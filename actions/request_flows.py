@@ -1,4 +1,9 @@
-"""Actions that open and follow requests (tickets) to the privacy office."""
+"""Actions that start, change, cancel and open requests (tickets) to the privacy office, and follow them.
+
+A verified request opens a ticket marked verified, with the requester and student from the roster, routed by the
+student's school; one the office verifies another way opens unverified, and the office confirms the identity
+before sharing anything. The family is told the reference and the date by which the district must respond.
+"""
 
 from __future__ import annotations
 
@@ -10,27 +15,55 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from actions import answers
+from actions import slots as s
 from actions.context import channel_of, get_context, language_of
 from actions.formatting import long_date
-from actions.slots import REQUEST_CATEGORY, REQUEST_CONFIRMED
+from actions.request_form import (
+    STATUS,
+    VERIFIED_CATEGORIES,
+    current_values,
+    reset_events,
+    slots_for,
+    summary_text,
+)
+from actions.verification import STOPPED, expect
+from identity.roster.service import school_id_for
+from identity.verification import service as verification
+from identity.verification.requests import requests_of
 from ticketing.database import unit_of_work
 from ticketing.tickets.enums import CATEGORY_LABELS, STATUS_LABELS, Channel, TicketCategory
-from ticketing.tickets.service import open_ticket, tickets_for_requester
+from ticketing.tickets.service import add_note, open_ticket
 
 log = logging.getLogger(__name__)
 
 CATEGORY_OF_INTENT = {
-    "request_records": TicketCategory.records,
-    "request_correction": TicketCategory.correction,
-    "request_directory_optout": TicketCategory.directory_optout,
-    "request_consent": TicketCategory.consent,
-    "report_complaint": TicketCategory.complaint,
-    "report_misuse": TicketCategory.misuse,
+    "request_records": "records",
+    "request_correction": "correction",
+    "request_directory_optout": "directory_optout",
+    "request_consent": "consent",
+    "report_complaint": "complaint",
+    "report_misuse": "misuse",
+    "check_status": STATUS,
 }
+RESTRICTED_NOTE = (
+    "Identity check: the details given match a parent whom the roster marks as restricted by a court order for "
+    "this student. No code was sent. Check the order before sharing anything."
+)
 
 
 def open_request(
-    dispatcher: CollectingDispatcher, tracker: Tracker, category: TicketCategory, response: str
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    category: TicketCategory,
+    response: str,
+    *,
+    summary: str = "",
+    verified: bool = False,
+    school_id: str | None = None,
+    requester_person_id: int | None = None,
+    student_person_id: int | None = None,
+    internal_note: str | None = None,
 ) -> str | None:
     """Open a ticket for this conversation and tell the family its reference and due date."""
     context = get_context()
@@ -44,19 +77,47 @@ def open_request(
                 channel=Channel(channel_of(tracker)),
                 language=lang,
                 requester_ref=tracker.sender_id,
+                summary=summary,
+                verified=verified,
+                school_id=school_id,
+                requester_person_id=requester_person_id,
+                student_person_id=student_person_id,
             )
+            if internal_note:
+                add_note(db_session=db_session, ticket=ticket, actor="system", body=internal_note)
             reference, due_on = ticket.reference, ticket.due_on
     except SQLAlchemyError:
         log.exception("could not open a %s ticket", category.value)
         dispatcher.utter_message(response="utter_request_failed")
         return None
-    log.info("opened ticket %s (%s)", reference, category.value)
+    log.info("opened ticket %s (%s, %s)", reference, category.value, "verified" if verified else "unverified")
     dispatcher.utter_message(response=response, reference=reference, due_date=long_date(due_on, lang))
     return reference
 
 
+def _verified_slots(tracker: Tracker) -> list[dict[str, Any]]:
+    """The identity this conversation verified within the hour, as slots (none if it did not)."""
+    with unit_of_work(get_context().session_factory) as db_session:
+        who = verification.verified_identity(db_session=db_session, sender_id=tracker.sender_id)
+    if who is None:
+        return []
+    return [
+        SlotSet(s.RELATIONSHIP, who.relationship),
+        SlotSet(s.REQUESTER_NAME, who.requester_name),
+        SlotSet(s.STUDENT_NAME, who.student_name),
+        SlotSet(s.STUDENT_DOB, "given"),
+        SlotSet(s.VERIFICATION_CODE, "verified"),
+        SlotSet(s.VERIFICATION_STATUS, "verified"),
+    ]
+
+
+def _forget(tracker: Tracker, identity_too: bool = False) -> None:
+    with unit_of_work(get_context().session_factory) as db_session:
+        verification.forget_answers(db_session=db_session, sender_id=tracker.sender_id, identity_too=identity_too)
+
+
 class ActionStartRequest(Action):
-    """Explain the right being exercised and remember which request this is."""
+    """Explain the right being exercised and remember which request this is (or switch to it mid-form)."""
 
     def name(self) -> str:
         return "action_start_request"
@@ -65,13 +126,135 @@ class ActionStartRequest(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name", "")
-        category = CATEGORY_OF_INTENT.get(intent, TicketCategory.records)
-        dispatcher.utter_message(response=f"utter_request_intro_{category.value}")
-        return [SlotSet(REQUEST_CATEGORY, category.value), SlotSet(REQUEST_CONFIRMED, None)]
+        category = CATEGORY_OF_INTENT.get(intent, "records")
+        in_form = (tracker.active_loop or {}).get("name") == s.REQUEST_FORM
+        requested = tracker.get_slot(s.REQUESTED_SLOT)
+        if in_form and tracker.get_slot(s.REQUEST_CATEGORY) == category and requested:
+            # It sounded like the request itself, but it answers the question asked ("his grades are wrong").
+            value = answers.answer_for(requested, tracker.latest_message.get("text"))
+            return [SlotSet(requested, value)] if value is not None else []
+        events = [SlotSet(s.REQUEST_CATEGORY, category), *reset_events([*s.DETAIL_SLOTS, s.REQUEST_CONFIRMED])]
+        verified: list[dict[str, Any]] = []
+        if not in_form or tracker.get_slot(s.VERIFICATION_STATUS) in STOPPED:
+            # A new request: start from the identity this conversation verified, if any.
+            _forget(tracker)
+            events += reset_events([*s.IDENTITY_SLOTS, s.VERIFICATION_STATUS, s.VERIFICATION_RETRY])
+            verified = _verified_slots(tracker)
+            events += verified
+        already = bool(verified) or tracker.get_slot(s.VERIFICATION_STATUS) == "verified"
+        if not (already and category == STATUS):
+            dispatcher.utter_message(response=f"utter_request_intro_{category}")
+        if already and category in VERIFIED_CATEGORIES and category != STATUS:
+            student = next((e["value"] for e in verified if e["name"] == s.STUDENT_NAME), None)
+            dispatcher.utter_message(
+                response="utter_already_verified", student=student or tracker.get_slot(s.STUDENT_NAME)
+            )
+        return events
+
+
+class ActionCancelRequest(Action):
+    """Drop the request in progress; nothing is opened."""
+
+    def name(self) -> str:
+        return "action_cancel_request"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        _forget(tracker)
+        dispatcher.utter_message(response="utter_request_cancelled")
+        return reset_events([*s.ALL_REQUEST_SLOTS, s.REQUESTED_SLOT])
+
+
+class ActionChangeAnswer(Action):
+    """Offer the answers given so far to change, or clear the one chosen so the form asks it again."""
+
+    def name(self) -> str:
+        return "action_change_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        values = current_values(tracker)
+        asked = slots_for(values.get(s.REQUEST_CATEGORY), values)
+        changeable = [
+            slot
+            for slot in (*answers.SUMMARY_SLOTS[:3], s.STUDENT_DOB, *answers.SUMMARY_SLOTS[3:])
+            if slot in asked and values.get(slot) is not None
+        ]
+        chosen = next(
+            (
+                str(e.get("value"))
+                for e in tracker.latest_message.get("entities") or []
+                if e.get("entity") == s.SLOT_TO_CHANGE_ENTITY
+            ),
+            None,
+        )
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if chosen is None and intent == "change_slot":
+            chosen = answers.slot_named_in(tracker.latest_message.get("text") or "")
+        if chosen not in changeable:
+            lang = language_of(tracker)
+            buttons = [
+                {"title": answers.change_label(slot, lang), "payload": f'/change_slot{{"slot_to_change": "{slot}"}}'}
+                for slot in changeable
+            ]
+            dispatcher.utter_message(response="utter_ask_answer_to_change", buttons=buttons)
+            return []
+        cleared: list[str] = [chosen, s.REQUEST_CONFIRMED]
+        if chosen in (s.RELATIONSHIP, s.REQUESTER_NAME, s.STUDENT_NAME, s.STUDENT_DOB):
+            # New identity details: verify again (a code already sent no longer counts).
+            _forget(tracker, identity_too=True)
+            cleared += list(s.VERIFICATION_SLOTS)
+        if chosen == s.OPTOUT_SCOPE:
+            cleared.append(s.OPTOUT_CATEGORIES)
+        if chosen == s.MISUSE_ANONYMOUS:
+            cleared.append(s.REPORTER_NAME)
+        return reset_events(cleared)
+
+
+def _explain_stop(dispatcher: CollectingDispatcher, tracker: Tracker, status: str) -> None:
+    time = tracker.get_slot(s.VERIFICATION_RETRY) or ""
+    if status == "eligible_student":
+        dispatcher.utter_message(response="utter_eligible_student")
+    elif status == "student_under_18":
+        dispatcher.utter_message(response="utter_student_under_18")
+    elif status == "too_many_codes":
+        dispatcher.utter_message(response="utter_too_many_codes", time=time)
+    else:
+        dispatcher.utter_message(response="utter_locked", time=time)
+
+
+def _list_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    lang = language_of(tracker)
+    with unit_of_work(get_context().session_factory) as db_session:
+        who = verification.verified_identity(db_session=db_session, sender_id=tracker.sender_id)
+        tickets = (
+            [
+                (t.reference, t.category, t.status, t.due_on)
+                for t in requests_of(db_session=db_session, identity=who, sender_id=tracker.sender_id)
+            ]
+            if who
+            else None
+        )
+    if tickets is None:
+        dispatcher.utter_message(response="utter_status_unverified")
+        return
+    if not tickets:
+        dispatcher.utter_message(response="utter_status_none")
+        return
+    for reference, category, status, due_on in tickets[:5]:
+        dispatcher.utter_message(
+            response="utter_status_item",
+            reference=reference,
+            category=CATEGORY_LABELS[lang][category],
+            status=STATUS_LABELS[lang][status],
+            due_date=long_date(due_on, lang),
+        )
 
 
 class ActionOpenRequest(Action):
-    """Open the ticket the family confirmed (or say nothing was opened)."""
+    """The form is done: open the ticket the family confirmed, list their requests, or say why not."""
 
     def name(self) -> str:
         return "action_open_request"
@@ -79,40 +262,57 @@ class ActionOpenRequest(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        reset = [SlotSet(REQUEST_CONFIRMED, None), SlotSet(REQUEST_CATEGORY, None)]
-        category_value = tracker.get_slot(REQUEST_CATEGORY)
-        if tracker.get_slot(REQUEST_CONFIRMED) is not True or not category_value:
+        reset = reset_events(s.ALL_REQUEST_SLOTS)
+        category = tracker.get_slot(s.REQUEST_CATEGORY)
+        status = tracker.get_slot(s.VERIFICATION_STATUS)
+        expect(tracker, None)
+        if not category:
+            return reset
+        if category in VERIFIED_CATEGORIES and status in STOPPED:
+            # Kept: "verify another way" goes on with this request.
+            _explain_stop(dispatcher, tracker, str(status))
+            return []
+        if category == STATUS:
+            _list_status(dispatcher, tracker)
+            return reset
+        if tracker.get_slot(s.REQUEST_CONFIRMED) is not True:
+            _forget(tracker)
             dispatcher.utter_message(response="utter_request_cancelled")
             return reset
-        open_request(dispatcher, tracker, TicketCategory(category_value), "utter_request_opened")
+        self._open(dispatcher, tracker, category, status)
         return reset
 
-
-class ActionCheckStatus(Action):
-    """The status of the requests opened in this conversation."""
-
-    def name(self) -> str:
-        return "action_check_status"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    def _open(self, dispatcher: CollectingDispatcher, tracker: Tracker, category: str, status: str | None) -> None:
         context = get_context()
-        lang = language_of(tracker)
+        schools = [school.id for school in context.knowledge.district.schools]
+        verified_request = category in VERIFIED_CATEGORIES
         with unit_of_work(context.session_factory) as db_session:
-            tickets = [
-                (t.reference, t.category, t.status, t.due_on)
-                for t in tickets_for_requester(db_session=db_session, requester_ref=tracker.sender_id)
-            ]
-        if not tickets:
-            dispatcher.utter_message(response="utter_status_none")
-            return []
-        for reference, category, status, due_on in tickets[:5]:
-            dispatcher.utter_message(
-                response="utter_status_item",
-                reference=reference,
-                category=CATEGORY_LABELS[lang][category],
-                status=STATUS_LABELS[lang][status],
-                due_date=long_date(due_on, lang),
+            who = (
+                verification.verified_identity(db_session=db_session, sender_id=tracker.sender_id)
+                if verified_request and status == "verified"
+                else None
             )
-        return []
+            school = (
+                school_id_for(db_session=db_session, school_sourced_id=who.student_school, known_schools=schools)
+                if who
+                else None
+            )
+            restricted = verified_request and verification.restricted_claim(
+                db_session=db_session, sender_id=tracker.sender_id
+            )
+            verification.forget_answers(db_session=db_session, sender_id=tracker.sender_id)
+        # A verified request names the requester and the student as the roster has them.
+        names = {s.REQUESTER_NAME: who.requester_name, s.STUDENT_NAME: who.student_name} if who else None
+        summary = summary_text(tracker, names)
+        open_request(
+            dispatcher,
+            tracker,
+            TicketCategory(category),
+            "utter_request_opened_unverified" if verified_request and who is None else "utter_request_opened",
+            summary=summary,
+            verified=who is not None,
+            school_id=school,
+            requester_person_id=who.requester_id if who else None,
+            student_person_id=who.student_id if who else None,
+            internal_note=RESTRICTED_NOTE if restricted and who is None else None,
+        )

@@ -23,7 +23,7 @@ import httpx
 import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.stack import BenchStack, running_stack  # noqa: E402
+from bench.stack import BenchStack, running_stack
 
 SCRIPT = [
     ("hello", "en"),
@@ -88,7 +88,12 @@ def memory_report(stack: BenchStack) -> list[tuple[str, float]]:
     rows = [("launcher (rightsdesk run)", launcher.memory_info().rss)]
     for child in launcher.children():
         cmd = " ".join(child.cmdline())
-        name = "rasa" if "rasa run" in cmd or cmd.endswith("rasa") else "action server" if "rasa_sdk" in cmd else "gateway"
+        if "rasa_sdk" in cmd:
+            name = "action server"
+        elif "uvicorn" in cmd:
+            name = "gateway"
+        else:
+            name = "rasa"
         rss = child.memory_info().rss + sum(g.memory_info().rss for g in child.children(recursive=True))
         rows.append((name, rss))
     return [(name, rss / 2**20) for name, rss in rows]

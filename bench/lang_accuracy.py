@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / "data"
 sys.path.insert(0, str(ROOT))
 
-from channels import language as lang  # noqa: E402
+from channels import language as lang
 
 Detector = Callable[[str, "str | None"], "str | None"]
 

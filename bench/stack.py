@@ -54,8 +54,12 @@ def running_stack(timeout: float = 300) -> Iterator[BenchStack]:
         out = data_dir / "run.out"
         with open(out, "wb") as fh:
             process = subprocess.Popen(
-                [str(ROOT / ".venv" / "bin" / "rightsdesk"), "run"], cwd=ROOT, env=env, stdout=fh,
-                stderr=subprocess.STDOUT, start_new_session=True,
+                [str(ROOT / ".venv" / "bin" / "rightsdesk"), "run"],
+                cwd=ROOT,
+                env=env,
+                stdout=fh,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
             )
         stack = BenchStack(process, data_dir, *ports)
         try:

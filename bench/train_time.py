@@ -16,8 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from rightsdesk.model import rasa_env  # noqa: E402
-from rightsdesk.settings import Settings  # noqa: E402
+from rightsdesk.model import rasa_env
+from rightsdesk.settings import Settings
 
 
 def train(args: list[str]) -> float:

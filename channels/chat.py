@@ -6,7 +6,15 @@ Order of work for each family message:
 2. the conversation's language is decided (:mod:`channels.language`) and sent with the message as metadata;
    Rasa turns it into its ``language`` slot, so every response variation comes out in that language;
 3. older pending messages of the same conversation go to Rasa first, so replies keep their order;
-4. Rasa's replies are stored and the message becomes ``answered``.
+4. Rasa's replies are stored and the message becomes ``answered``; on SMS they also go to the outbox as one
+   SMS-shaped message (:mod:`channels.sms.outbound`).
+
+While an officer has the conversation (:mod:`channels.handoff`) the family's message goes to the ticket's
+timeline instead of Rasa. When the assistant fails to understand two turns in a row (its replies are the
+fallback responses ``utter_default`` / ``utter_kb_none``), a ticket for a person is opened and the family is told.
+
+SMS arrives through a webhook that must answer at once: it stores the message with :func:`record_family_message`
+and :meth:`ChatService.answer_pending` answers it in the background, oldest first.
 
 When Rasa is down the family is told their message is saved; :meth:`ChatService.retry_pending` (run by the
 gateway every few seconds) answers it once Rasa is back, and the web page shows the late reply.
@@ -17,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
@@ -25,15 +34,24 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.conversations import pending_messages, record_inbound, record_outbound
+from channels.fallback import FallbackDetector
+from channels.handoff import bring_in_a_person
 from channels.language import detect_language
 from channels.models import Conversation, ConversationMessage
 from channels.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from channels.redact import redact
+from channels.sms.outbound import queue_sms_replies
+from identity.verification.service import hold_answer
+from knowledge.district import District
 from ticketing.database import unit_of_work, utcnow
+from ticketing.tickets.models import Ticket
+from ticketing.tickets.service import add_timeline_event
 
 log = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 2000
+# Two turns in a row that the assistant did not understand bring in a person.
+FALLBACKS_BEFORE_HANDOFF = 2
 # A message claimed this long ago and still not answered belonged to a worker that died; it is retried.
 STALE_SENDING = timedelta(minutes=2)
 
@@ -55,6 +73,7 @@ class _Claim:
     text: str
     language: str
     channel: str
+    attempt: int = 1
 
 
 @dataclass
@@ -64,6 +83,8 @@ class ChatReply:
     language: str
     messages: list[BotMessage] = field(default_factory=list)
     delivered: bool = True
+    # The transcript ids of the messages stored for this turn (a notice repeated for a retry is not stored).
+    message_ids: list[int] = field(default_factory=list)
 
 
 def _is_payload(text: str) -> bool:
@@ -71,12 +92,80 @@ def _is_payload(text: str) -> bool:
     return text.startswith("/")
 
 
+def hold_verification_answer(*, db_session: Session, conversation: Conversation, text: str) -> str:
+    """The text to store and give Rasa for a family's message.
+
+    A date of birth or one-time code the assistant has just asked for is held by identity verification (sealed,
+    for the action server) and replaced by ``[date]`` / ``[code]``, so it is never in the transcript nor in Rasa's
+    tracker (:func:`identity.verification.service.hold_answer`).
+    """
+    return hold_answer(
+        db_session=db_session, sender_id=conversation.rasa_sender, text=text, language=conversation.language
+    )
+
+
+def record_family_message(
+    *,
+    db_session: Session,
+    conversation: Conversation,
+    text: str,
+    chosen_language: str | None = None,
+    display: str | None = None,
+) -> ConversationMessage:
+    """Store a family's message and decide the conversation's language; never commits.
+
+    The message is ``pending`` (for Rasa), or ``office`` while an officer has the conversation, in which case it
+    joins the ticket's timeline instead. ``chosen_language`` is a language the family picked explicitly (the
+    page's toggle); it wins over detection. ``display`` is what the family saw for a button payload.
+    """
+    text = hold_verification_answer(
+        db_session=db_session, conversation=conversation, text=text.strip()[:MAX_MESSAGE_CHARS]
+    )
+    message = record_inbound(
+        db_session=db_session,
+        conversation=conversation,
+        text=text,
+        display=display if _is_payload(text) else None,
+    )
+    if chosen_language in ("en", "es"):
+        conversation.language = chosen_language
+    elif not _is_payload(text):
+        # Until Rasa has answered once, every message is treated as a first message.
+        current = conversation.language if conversation.rasa_language else None
+        decision = detect_language(text, "es" if current == "es" else "en" if current else None)
+        conversation.language = decision.language
+    # The language this message is answered in, even if a later message changes the conversation's.
+    message.data = {**(message.data or {}), "lang": conversation.language}
+    if conversation.handoff_officer:
+        message.status = "office"
+        ticket = db_session.get(Ticket, conversation.handoff_ticket_id) if conversation.handoff_ticket_id else None
+        if ticket is not None:
+            add_timeline_event(
+                db_session=db_session,
+                ticket=ticket,
+                kind="family_message",
+                actor="family",
+                body=(message.data or {}).get("display") or message.text,
+            )
+    db_session.flush()
+    return message
+
+
 class ChatService:
     """Runs conversation turns against Rasa."""
 
-    def __init__(self, session_factory: sessionmaker[Session], rasa: RasaClient) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        rasa: RasaClient,
+        district: Callable[[], District] | None = None,
+        fallback: FallbackDetector | None = None,
+    ) -> None:
         self.session_factory = session_factory
         self.rasa = rasa
+        # The district configuration (for the ticket a person answers); without it no ticket is opened.
+        self.district = district
+        self.fallback = fallback or FallbackDetector.from_bot_domain()
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def handle(
@@ -87,31 +176,28 @@ class ChatService:
         ``chosen_language`` is a language the family picked explicitly (the page's toggle); it wins over detection.
         ``display`` is what the family saw for a button payload (its title), kept for the transcript.
         """
-        text = text.strip()[:MAX_MESSAGE_CHARS]
         async with self._locks[conversation_id]:
             with unit_of_work(self.session_factory) as db_session:
                 conversation = db_session.get_one(Conversation, conversation_id)
-                message = record_inbound(
+                message = record_family_message(
                     db_session=db_session,
                     conversation=conversation,
                     text=text,
-                    display=display if _is_payload(text) else None,
+                    chosen_language=chosen_language,
+                    display=display,
                 )
-                if chosen_language in ("en", "es"):
-                    conversation.language = chosen_language
-                elif not _is_payload(text):
-                    # Until Rasa has answered once, every message is treated as a first message.
-                    current = conversation.language if conversation.rasa_language else None
-                    decision = detect_language(text, "es" if current == "es" else "en" if current else None)
-                    conversation.language = decision.language
                 language = conversation.language
+                to_office = message.status == "office"
                 # The common case, nothing older waiting: claim this message in the same transaction.
                 claimed = (
                     None
-                    if self._oldest_pending(db_session, conversation_id) != message.id
+                    if to_office or self._oldest_pending(db_session, conversation_id) != message.id
                     else (self._claim(db_session, conversation, message))
                 )
             reply = ChatReply(language=language)
+            if to_office:
+                # An officer has the conversation: the assistant stays silent; the officer answers.
+                return reply
             if claimed is not None:
                 # Newer messages of this conversation wait on the lock and answer themselves.
                 await self._deliver(claimed, reply)
@@ -119,15 +205,31 @@ class ChatService:
                 await self._answer_pending(conversation_id, reply)
             return reply
 
+    async def answer_pending(self, conversation_id: int) -> ChatReply:
+        """Answer whatever the conversation has waiting, oldest first (SMS answers in the background)."""
+        async with self._locks[conversation_id]:
+            with unit_of_work(self.session_factory) as db_session:
+                language = db_session.get_one(Conversation, conversation_id).language
+            reply = ChatReply(language=language)
+            await self._answer_pending(conversation_id, reply)
+            return reply
+
     async def _answer_pending(self, conversation_id: int, reply: ChatReply) -> None:
-        """Answer this conversation's pending messages, oldest first (the caller holds its lock)."""
+        """Answer this conversation's pending messages, oldest first (the caller holds its lock).
+
+        A message another gateway process is answering right now comes first: this stops, and the retry loop
+        answers the rest once it is done, so replies keep the order of the messages.
+        """
         while True:
             with unit_of_work(self.session_factory) as db_session:
-                oldest = self._oldest_pending(db_session, conversation_id, status="pending")
+                oldest = self._oldest_pending(db_session, conversation_id)
                 if oldest is None:
                     return
+                message = db_session.get_one(ConversationMessage, oldest)
+                if message.status != "pending":
+                    return
                 conversation = db_session.get_one(Conversation, conversation_id)
-                claimed = self._claim(db_session, conversation, db_session.get_one(ConversationMessage, oldest))
+                claimed = self._claim(db_session, conversation, message)
             if claimed is None:
                 return
             if not await self._deliver(claimed, reply):
@@ -151,6 +253,7 @@ class ChatService:
     @staticmethod
     def _claim(db_session: Session, conversation: Conversation, message: ConversationMessage) -> _Claim | None:
         """Mark ``message`` as being sent (only if still pending: another worker may have taken it)."""
+        attempt = (message.attempts or 0) + 1  # read first: the update below refreshes the loaded object
         result = db_session.execute(
             update(ConversationMessage)
             .where(ConversationMessage.id == message.id, ConversationMessage.status == "pending")
@@ -158,13 +261,15 @@ class ChatService:
         )
         if not cast(CursorResult[Any], result).rowcount:
             return None
+        language = (message.data or {}).get("lang")
         return _Claim(
             message.id,
             conversation.id,
             conversation.rasa_sender,
             redact(message.text),
-            conversation.language,
+            language if language in ("en", "es") else conversation.language,
             conversation.channel,
+            attempt,
         )
 
     async def _deliver(self, claimed: _Claim, reply: ChatReply) -> bool:
@@ -182,28 +287,57 @@ class ChatService:
                     .where(ConversationMessage.id == claimed.message_id)
                     .values(status="pending")
                 )
-                conversation = db_session.get_one(Conversation, claimed.conversation_id)
-                record_outbound(db_session=db_session, conversation=conversation, text=notice.text)
-            reply.messages.append(notice)
+                # The family is told once per message, not at every retry (on SMS each notice is a text).
+                if claimed.attempt == 1:
+                    conversation = db_session.get_one(Conversation, claimed.conversation_id)
+                    stored = record_outbound(db_session=db_session, conversation=conversation, text=notice.text)
+                    reply.message_ids.append(stored.id)
+                    if conversation.channel == "sms":
+                        queue_sms_replies(db_session=db_session, conversation=conversation, messages=[notice])
+            if claimed.attempt == 1 or not reply.messages:
+                reply.messages.append(notice)
             reply.delivered = False
             return False
         with unit_of_work(self.session_factory) as db_session:
             conversation = db_session.get_one(Conversation, claimed.conversation_id)
             conversation.rasa_language = claimed.language
-            for bot_message in bot_messages:
+            bot_messages = bot_messages + self._after_turn(db_session, conversation, bot_messages, claimed.language)
+            ids = [
                 record_outbound(
                     db_session=db_session,
                     conversation=conversation,
                     text=bot_message.text,
                     data={"buttons": bot_message.buttons, "article": bot_message.article},
-                )
+                ).id
+                for bot_message in bot_messages
+            ]
+            if conversation.channel == "sms":
+                queue_sms_replies(db_session=db_session, conversation=conversation, messages=bot_messages)
             db_session.execute(
                 update(ConversationMessage)
                 .where(ConversationMessage.id == claimed.message_id)
                 .values(status="answered")
             )
         reply.messages.extend(bot_messages)
+        reply.message_ids.extend(ids)
         return True
+
+    def _after_turn(
+        self, db_session: Session, conversation: Conversation, bot_messages: list[BotMessage], language: str
+    ) -> list[BotMessage]:
+        """Count turns the assistant did not understand; the second in a row brings in a person."""
+        if not self.fallback.not_understood(bot_messages):
+            conversation.fallback_streak = 0
+            return []
+        conversation.fallback_streak = (conversation.fallback_streak or 0) + 1
+        if conversation.fallback_streak < FALLBACKS_BEFORE_HANDOFF or self.district is None:
+            return []
+        conversation.fallback_streak = 0
+        text = bring_in_a_person(
+            db_session=db_session, conversation=conversation, district=self.district(), language=language
+        )
+        log.info("conversation %s: not understood twice, a person was brought in", conversation.id)
+        return [BotMessage(text=text)]
 
     async def retry_pending(self, older_than: timedelta = timedelta(seconds=5)) -> int:
         """Answer messages left pending while Rasa was down; returns how many conversations were retried."""

@@ -80,6 +80,19 @@ class RasaClient:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
         return parse_rasa_messages(response.json())
 
+    async def set_paused(self, sender: str, paused: bool) -> None:
+        """Pause ``sender``'s conversation (Rasa then predicts nothing for it) or resume it."""
+        url = f"{self.url_for(sender)}/conversations/{sender}/tracker/events"
+        try:
+            response = await self.http.post(
+                url,
+                params={"token": self.token, "include_events": "NONE"},
+                json={"event": "pause" if paused else "resume"},
+            )
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+
     async def status(self) -> dict[str, Any]:
         """Each server's state: ``{"url": ..., "ok": bool, "detail": str}`` in a list under ``servers``."""
         servers = []

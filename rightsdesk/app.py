@@ -17,15 +17,22 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from channels import console as channels_console
+from channels import contacts
 from channels.chat import ChatService
 from channels.rasa_client import RasaClient
+from channels.sms import webhook as sms_webhook
 from channels.webchat import api as chat_api
+from channels.webchat import events as chat_events
 from channels.webchat import views as chat_views
+from identity import vault as identity_vault
 from knowledge import pages as knowledge_pages
 from knowledge.service import KnowledgeService
 from rightsdesk import health
 from rightsdesk.settings import Settings, get_settings
+from ticketing.console import install as install_console
 from ticketing.database import make_engine, make_session_factory
+from ticketing.sla.runner import periodic as sla_periodic
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -55,12 +62,21 @@ def create_app(settings: Settings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         retry = asyncio.create_task(_retry_loop(app.state.chat))
+        app.state.transcript_watcher.start()
+        # The help desk's deadline reminders and escalations (idempotent, so every worker may run it).
+        sla = asyncio.create_task(
+            sla_periodic(settings, app.state.session_factory, lambda: app.state.knowledge.district)
+        )
         try:
             yield
         finally:
             retry.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await retry
+            sla.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sla
+            await app.state.transcript_watcher.stop()
             await app.state.rasa.close()
             app.state.engine.dispose()
 
@@ -71,7 +87,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.knowledge = KnowledgeService(settings.district_file, settings.public_url)
     app.state.rasa = RasaClient(settings.rasa_urls, settings.rasa_token, settings.rasa_timeout_seconds)
-    app.state.chat = ChatService(app.state.session_factory, app.state.rasa)
+    contacts.configure(settings.secret_key)
+    identity_vault.configure(settings.secret_key)
+    app.state.chat = ChatService(
+        app.state.session_factory, app.state.rasa, district=lambda: app.state.knowledge.district
+    )
+    app.state.transcript_watcher = chat_events.TranscriptWatcher(app.state.session_factory)
 
     @app.exception_handler(RequestValidationError)
     async def _bad_input(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -91,8 +112,12 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.include_router(health.router)
     app.include_router(chat_api.router)
+    app.include_router(chat_events.router)
+    app.include_router(sms_webhook.router)
+    app.include_router(channels_console.router)
     app.include_router(chat_views.router)
     app.include_router(knowledge_pages.router)
+    install_console(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

@@ -1,6 +1,8 @@
 """``rightsdesk``: the command line of the district administrator and the developers.
 
-Commands: ``run`` (the whole stack), ``migrate``, ``train``, ``kb validate``, ``kb search``, ``officer add``.
+Commands: ``run`` (the whole stack), ``outbox-worker``, ``migrate``, ``train``, ``kb validate``, ``kb search``,
+``officer add``; the help desk's ``officer totp``, ``sla run``, ``audit verify``, ``purge`` (``ticketing.cli``);
+``roster import`` (``identity.roster.cli``).
 Bad input gets a clear message on standard error and exit status 2; nothing is changed.
 """
 
@@ -13,7 +15,9 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from identity.roster import cli as roster_cli
 from rightsdesk.settings import Settings, get_settings
+from ticketing import cli as helpdesk_cli
 
 
 def _settings() -> Settings:
@@ -29,6 +33,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     from rightsdesk.launcher import run
 
     return run(_settings())
+
+
+def cmd_outbox_worker(args: argparse.Namespace) -> int:
+    """Send the outbox's SMS and email until stopped."""
+    from channels.outbox.worker import main as outbox_worker
+
+    return outbox_worker(_settings())
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -149,6 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="prepare and start the whole stack").set_defaults(func=cmd_run)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser("outbox-worker", help="send queued SMS and email (started by run)").set_defaults(
+        func=cmd_outbox_worker
+    )
     train = sub.add_parser("train", help="train the Rasa model if bot/ changed")
     train.add_argument("--print-path", action="store_true", help="print only the model's path")
     train.set_defaults(func=cmd_train)
@@ -169,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=["administrator", "district_officer", "school_contact"])
     add.add_argument("--school", action="append", help="school id (repeat for several)")
     add.set_defaults(func=cmd_officer_add)
+    helpdesk_cli.register(sub, officer, _settings)  # sla run, officer totp, audit verify, purge
+    roster_cli.register(sub, _settings)  # roster import
     return parser
 
 

@@ -2,8 +2,9 @@
 
 Preparation: the data directory, database migrations, the demo officer, the Rasa model (trained only when
 ``bot/`` changed) and Rasa's endpoints file (tracker store, lock store, action server) written from the settings.
-Then three processes, each in its own process group with its output in ``<data dir>/logs/``: the action server
-(loopback), the Rasa server (loopback, REST channel only, API token) and the gateway. When one of them dies, or on
+Then four processes, each in its own process group with its output in ``<data dir>/logs/``: the action server
+(loopback), the Rasa server (loopback, REST channel only, API token), the gateway and the outbox worker (sends
+SMS and email). When one of them dies, or on
 SIGINT/SIGTERM, every process started here is stopped; a child also receives SIGTERM if the launcher itself dies.
 """
 
@@ -121,6 +122,25 @@ def ensure_demo_officer(settings: Settings) -> tuple[str, str] | None:
     return None
 
 
+def ensure_demo_roster(settings: Settings) -> int | None:
+    """Import the demo roster into a new development database; returns how many people it has, or None."""
+    if settings.environment != "development":
+        return None
+    from identity import vault
+    from identity.roster.demo import ensure_demo_roster as import_demo_roster
+    from knowledge.district import load_district
+
+    vault.configure(settings.secret_key)
+    schools = [s.id for s in load_district(settings.district_file).schools]
+    engine = make_engine(settings.database_url)
+    try:
+        with unit_of_work(make_session_factory(engine)) as db_session:
+            summary = import_demo_roster(db_session=db_session, known_schools=schools)
+    finally:
+        engine.dispose()
+    return summary.people if summary else None
+
+
 @dataclass
 class Process:
     """A child process and where its output goes."""
@@ -171,7 +191,7 @@ class Stack:
         self.processes.append(Process(name, popen, log_path))
 
     def start(self) -> None:
-        """Start the action server, Rasa and the gateway."""
+        """Start the action server, Rasa, the gateway and the outbox worker."""
         assert self.model is not None, "prepare() first"
         settings = self.settings
         env = rasa_env(settings)
@@ -230,9 +250,13 @@ class Stack:
                 "--no-access-log",
                 "--ws",
                 "none",
+                # Open event streams (the chat page) must not hold up a stop.
+                "--timeout-graceful-shutdown",
+                "3",
             ],
             env,
         )
+        self._spawn("outbox", [app_python, "-m", "rightsdesk.cli", "outbox-worker"], env)
 
     def dead(self) -> Process | None:
         """A process that has exited, if any."""
@@ -304,10 +328,12 @@ def run(settings: Settings) -> int:
     try:
         stack.prepare()
         login = ensure_demo_officer(settings)
+        if (people := ensure_demo_roster(settings)) is not None:
+            print(f"demo roster: {people} people imported (identity/demo_roster/)", flush=True)
         if stopping:
             return 130
         stack.start()
-        print("starting the action server, Rasa and the gateway…", flush=True)
+        print("starting the action server, Rasa, the gateway and the outbox worker…", flush=True)
         if not stack.wait_healthy():
             failed = stack.dead()
             if stopping:

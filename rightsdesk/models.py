@@ -1,8 +1,39 @@
 """Every table's model, imported in one place so ``Base.metadata`` is complete (Alembic, tests)."""
 
 from channels.models import Conversation, ConversationMessage
+from channels.outbox.models import OutboxMessage
+from channels.sms.models import SmsInbound, SmsOptOut
+from identity.roster.models import RosterLink, RosterOrg, RosterPerson
+from identity.verification.models import VerificationCode, VerificationSession
+from ticketing.audit.models import AuditEntry, AuditHead
+from ticketing.auth.models import LoginFailure, OfficerSession
 from ticketing.database import Base
+from ticketing.links.models import FollowLink, RecordsLink
 from ticketing.officers.models import Officer
-from ticketing.tickets.models import Ticket, TicketEvent
+from ticketing.sla.models import SlaNotice
+from ticketing.tickets.models import Ticket, TicketAttachment, TicketEvent
 
-__all__ = ["Base", "Conversation", "ConversationMessage", "Officer", "Ticket", "TicketEvent"]
+__all__ = [
+    "AuditEntry",
+    "AuditHead",
+    "Base",
+    "Conversation",
+    "ConversationMessage",
+    "FollowLink",
+    "LoginFailure",
+    "Officer",
+    "OfficerSession",
+    "OutboxMessage",
+    "RecordsLink",
+    "RosterLink",
+    "RosterOrg",
+    "RosterPerson",
+    "SlaNotice",
+    "SmsInbound",
+    "SmsOptOut",
+    "Ticket",
+    "TicketAttachment",
+    "TicketEvent",
+    "VerificationCode",
+    "VerificationSession",
+]

@@ -54,11 +54,43 @@ class Settings(BaseSettings):
     gateway_workers: int = Field(1, validation_alias=_env("RIGHTSDESK_WORKERS"))
     rasa_timeout_seconds: float = Field(20.0, validation_alias=_env("RIGHTSDESK_RASA_TIMEOUT"))
 
+    # Help desk (issue 5): the officer console, deadlines and records delivery.
+    helpdesk_file: Path = Field(
+        REPO_ROOT / "ticketing" / "helpdesk.yml", validation_alias=_env("RIGHTSDESK_HELPDESK_FILE")
+    )
+    console_idle_minutes: int = Field(30, gt=0, validation_alias=_env("RIGHTSDESK_CONSOLE_IDLE_MINUTES"))
+    login_max_failures_per_account: int = Field(
+        5, gt=0, validation_alias=_env("RIGHTSDESK_LOGIN_MAX_FAILURES_PER_ACCOUNT")
+    )
+    login_max_failures_per_ip: int = Field(20, gt=0, validation_alias=_env("RIGHTSDESK_LOGIN_MAX_FAILURES_PER_IP"))
+    login_window_minutes: int = Field(15, gt=0, validation_alias=_env("RIGHTSDESK_LOGIN_WINDOW_MINUTES"))
+    attachment_max_bytes: int = Field(10_000_000, gt=0, validation_alias=_env("RIGHTSDESK_ATTACHMENT_MAX_BYTES"))
+    records_link_days: int = Field(5, gt=0, validation_alias=_env("RIGHTSDESK_RECORDS_LINK_DAYS"))
+    # How often the gateway runs the deadline reminders and escalations; 0 turns the periodic run off.
+    sla_interval_seconds: float = Field(300.0, ge=0, validation_alias=_env("RIGHTSDESK_SLA_INTERVAL_SECONDS"))
+
     twilio_account_sid: str | None = Field(None, validation_alias=_env("TWILIO_ACCOUNT_SID"))
     twilio_auth_token: str | None = Field(None, validation_alias=_env("TWILIO_AUTH_TOKEN"))
     twilio_from_number: str | None = Field(None, validation_alias=_env("TWILIO_FROM_NUMBER"))
     twilio_messaging_service_sid: str | None = Field(None, validation_alias=_env("TWILIO_MESSAGING_SERVICE_SID"))
     twilio_api_base: str = Field("https://api.twilio.com", validation_alias=_env("TWILIO_API_BASE"))
+
+    # Email (codes and notifications) goes out over SMTP from the outbox worker.
+    smtp_host: str | None = Field(None, validation_alias=_env("RIGHTSDESK_SMTP_HOST"))
+    smtp_port: int = Field(587, validation_alias=_env("RIGHTSDESK_SMTP_PORT"))
+    smtp_username: str | None = Field(None, validation_alias=_env("RIGHTSDESK_SMTP_USERNAME"))
+    smtp_password: str | None = Field(None, validation_alias=_env("RIGHTSDESK_SMTP_PASSWORD"))
+    smtp_starttls: bool = Field(True, validation_alias=_env("RIGHTSDESK_SMTP_STARTTLS"))
+    smtp_ca_file: Path | None = Field(None, validation_alias=_env("RIGHTSDESK_SMTP_CA_FILE"))
+    smtp_from: str | None = Field(None, validation_alias=_env("RIGHTSDESK_SMTP_FROM"))
+    smtp_timeout_seconds: float = Field(15.0, validation_alias=_env("RIGHTSDESK_SMTP_TIMEOUT"))
+    # The outbox: how often a message is tried, and the backoff between tries (doubling, with jitter, capped).
+    outbox_max_attempts: int = Field(8, ge=1, validation_alias=_env("RIGHTSDESK_OUTBOX_MAX_ATTEMPTS"))
+    outbox_backoff_seconds: float = Field(15.0, gt=0, validation_alias=_env("RIGHTSDESK_OUTBOX_BACKOFF_SECONDS"))
+    outbox_backoff_max_seconds: float = Field(
+        3600.0, gt=0, validation_alias=_env("RIGHTSDESK_OUTBOX_BACKOFF_MAX_SECONDS")
+    )
+    outbox_poll_seconds: float = Field(1.0, gt=0, validation_alias=_env("RIGHTSDESK_OUTBOX_POLL_SECONDS"))
 
     @model_validator(mode="after")
     def _refuse_generated_secrets_in_production(self) -> Settings:
@@ -127,6 +159,21 @@ class Settings(BaseSettings):
     def secret_key(self) -> str:
         """Key for signing cookies and pseudonymous sender ids."""
         return self.secret_key_setting or self._generated["secret_key"]
+
+    @property
+    def smtp_configured(self) -> bool:
+        """Whether email can be sent."""
+        return bool(self.smtp_host and self.smtp_from)
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether cookies must be ``Secure`` (the public URL is https)."""
+        return self.public_url.startswith("https://")
+
+    @property
+    def attachments_dir(self) -> Path:
+        """Where ticket attachments are stored (never served directly)."""
+        return self.data_dir / "attachments"
 
     @property
     def twilio_configured(self) -> bool:

@@ -14,6 +14,8 @@ templates = Jinja2Templates(
         ROOT / "rightsdesk" / "templates",
         ROOT / "knowledge" / "templates",
         ROOT / "channels" / "webchat" / "templates",
+        ROOT / "ticketing" / "console" / "templates",
+        ROOT / "ticketing" / "family" / "templates",
     ]
 )
 

@@ -1,11 +1,17 @@
-"""Who a new ticket goes to, how urgent it is, and when it is due, from the district configuration."""
+"""Who a new ticket goes to, how urgent it is, and when it is due, from the district configuration.
+
+Reassignment (who else may take a ticket) is :func:`ticketing.officers.service.officers_for_ticket` and
+:func:`ticketing.tickets.service.reassign` (audited).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from knowledge.district import Deadline, District
+from ticketing.database import utcnow
 from ticketing.tickets.enums import TicketCategory, TicketPriority
 
 URGENT = frozenset({TicketCategory.misuse})
@@ -43,3 +49,13 @@ def route(district: District, category: TicketCategory, received_at: datetime, s
     deadline = deadline_for(district, category)
     priority = TicketPriority.urgent if category in URGENT else TicketPriority.normal
     return Route(assignee, priority, district.add_days(received_at, deadline), deadline.citation)
+
+
+def local_today(district: District, now: datetime | None = None) -> date:
+    """Today's date where the district is (deadlines are dates in the district's time zone)."""
+    return (now or utcnow()).astimezone(ZoneInfo(district.timezone)).date()
+
+
+def days_left(due_on: date, today: date) -> int:
+    """Calendar days until ``due_on`` (0 on the due date, negative once overdue)."""
+    return (due_on - today).days

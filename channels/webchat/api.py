@@ -2,7 +2,10 @@
 
 Contract: ``{"session_id": optional, "text": "..."}`` -> ``{"session_id", "language", "messages": [{"text",
 "buttons": [{"title","payload"}], "article": null | {"id","topic","title","sources"}}]}``. The first call without
-a session gets a new, unguessable one. Bad input gets a 422 with a plain message and changes nothing.
+a session gets a new, unguessable one. Bad input gets a 422 with a plain message and changes nothing. While an
+officer has the conversation the answer has no messages (the officer answers; the page gets it over the event
+stream, :mod:`channels.webchat.events`). History items carry their transcript ``id``, ``direction`` and ``from``
+(``assistant``, ``office`` or ``family``); the page shows each id once, whichever way it arrived.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from channels.chat import MAX_MESSAGE_CHARS, ChatService
 from channels.conversations import find_conversation, start_conversation, transcript
+from channels.webchat.events import message_event
 from rightsdesk.deps import get_chat
 from ticketing.database import unit_of_work
 
@@ -70,6 +74,7 @@ async def post_chat(body: ChatIn, request: Request, chat: ChatService = Depends(
         conversation_id = conversation.id
     # `language` is the page's toggle: an explicit choice, like typing "español".
     reply = await chat.handle(conversation_id, body.text, chosen_language=body.language, display=body.display)
+    request.app.state.transcript_watcher.nudge()
     return ChatOut(session_id=token, language=reply.language, messages=[m.as_dict() for m in reply.messages])
 
 
@@ -81,14 +86,6 @@ async def post_history(body: HistoryIn, request: Request) -> dict[str, Any]:
         if conversation is None:
             raise HTTPException(status_code=404, detail=UNKNOWN_SESSION)
         items = [
-            {
-                "id": m.id,
-                "direction": m.direction,
-                "text": (m.data or {}).get("display") or m.text,
-                "buttons": (m.data or {}).get("buttons", []),
-                "article": (m.data or {}).get("article"),
-                "status": m.status,
-            }
-            for m in transcript(db_session=db_session, conversation=conversation, after_id=body.after)
+            message_event(m) for m in transcript(db_session=db_session, conversation=conversation, after_id=body.after)
         ]
-        return {"language": conversation.language, "messages": items}
+        return {"language": conversation.language, "messages": items, "with_person": bool(conversation.handoff_officer)}

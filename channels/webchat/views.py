@@ -25,6 +25,13 @@ TEXT = {
         "read_more": "Read the full answer",
         "error": "The message could not be sent. Check your connection and try again.",
         "restart": "This conversation has ended. A new one has started.",
+        "language": "Language",
+        "hint": "Press Enter to send, Shift+Enter for a new line.",
+        "you": "You",
+        "assistant": "Assistant",
+        "office": "Privacy office",
+        "new_tab": "(opens in a new tab)",
+        "starters": "Common questions",
     },
     "es": {
         "title": "Pregunte sobre los datos de su hijo o hija",
@@ -41,7 +48,31 @@ TEXT = {
         "read_more": "Leer la respuesta completa",
         "error": "No se pudo enviar el mensaje. Revise su conexión e intente de nuevo.",
         "restart": "Esta conversación terminó. Empezó una nueva.",
+        "language": "Idioma",
+        "hint": "Pulse Intro para enviar y Mayús+Intro para una nueva línea.",
+        "you": "Usted",
+        "assistant": "Asistente",
+        "office": "Oficina de privacidad",
+        "new_tab": "(se abre en una pestaña nueva)",
+        "starters": "Preguntas frecuentes",
     },
+}
+
+
+# Ways to start, as the family would type them (sent as ordinary messages, so the assistant answers as usual).
+STARTERS = {
+    "en": [
+        "Who can see my child's school records?",
+        "I want to see my child's records",
+        "How do I opt out of directory information?",
+        "I want to report a problem with my child's data",
+    ],
+    "es": [
+        "¿Quién puede ver los registros escolares de mi hijo?",
+        "Quiero ver los registros de mi hijo",
+        "¿Cómo me excluyo de la información de directorio?",
+        "Quiero reportar un problema con los datos de mi hijo",
+    ],
 }
 
 
@@ -52,4 +83,4 @@ async def chat_page(request: Request) -> Any:
     other = "es" if lang == "en" else "en"
     days = request.app.state.knowledge.district.retention.conversation_days
     text = {k: v.format(days=days) for k, v in TEXT[lang].items()}
-    return render_page(request, "chat.html", lang, f"/?lang={other}", nav="chat", x=text)
+    return render_page(request, "chat.html", lang, f"/?lang={other}", nav="chat", x=text, starters=STARTERS[lang])

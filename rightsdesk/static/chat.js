@@ -1,5 +1,7 @@
-// The web chat: talks to POST /api/chat, keeps the session in localStorage so a reload keeps the
-// conversation, and polls /api/chat/history for replies that arrive later (a delayed answer, an officer).
+// The web chat. Talks to POST /api/chat; keeps the session in localStorage so a reload keeps the conversation
+// (POST /api/chat/history restores it); listens to GET /api/chat/events (server-sent events) for replies that
+// arrive later: an officer's message, a late answer after the assistant was briefly down. Every message from the
+// server carries its transcript id, and each id is shown once, whichever way it arrived.
 (function () {
   "use strict";
   var root = document.getElementById("chat");
@@ -9,51 +11,82 @@
   var form = document.getElementById("chat-form");
   var input = document.getElementById("chat-input");
   var typing = document.getElementById("typing");
+  var starters = document.getElementById("starters");
   var KEY = "rightsdesk.session";
   var lastId = 0;
+  var seen = {};
   var busy = false;
+  var events = null;
+  var pollTimer = null;
 
   function sessionId() { try { return localStorage.getItem(KEY); } catch (e) { return null; } }
   function setSession(id) { try { localStorage.setItem(KEY, id); } catch (e) { /* private mode */ } }
   function clearSession() { try { localStorage.removeItem(KEY); } catch (e) { /* private mode */ } }
 
-  function addMessage(direction, text, buttons, article) {
-    var li = document.createElement("li");
-    li.className = direction;
-    var body = document.createElement("div");
-    body.textContent = text;  // never innerHTML: messages are text
-    li.appendChild(body);
-    if (article && article.sources && article.sources.length) {
-      var src = document.createElement("p");
-      src.className = "sources";
-      src.appendChild(document.createTextNode(root.dataset.sources + ": "));
-      article.sources.forEach(function (s, i) {
-        if (i) { src.appendChild(document.createTextNode("; ")); }
-        var a = document.createElement("a");
-        a.href = s.url; a.textContent = s.citation; a.rel = "noopener"; a.target = "_blank";
-        src.appendChild(a);
-      });
-      if (article.url) {
-        src.appendChild(document.createTextNode(" · "));
-        var more = document.createElement("a");
-        more.href = article.url; more.textContent = root.dataset.readMore;
-        src.appendChild(more);
-      }
-      li.appendChild(src);
+  function who(direction, from) {
+    if (direction === "in") { return root.dataset.you; }
+    return from === "office" ? root.dataset.office : root.dataset.assistant;
+  }
+
+  function sourcesFor(article) {
+    var src = document.createElement("p");
+    src.className = "sources";
+    src.appendChild(document.createTextNode(root.dataset.sources + ": "));
+    article.sources.forEach(function (s, i) {
+      if (i) { src.appendChild(document.createTextNode("; ")); }
+      var a = document.createElement("a");
+      a.href = s.url; a.textContent = s.citation; a.rel = "noopener noreferrer"; a.target = "_blank";
+      var note = document.createElement("span");
+      note.className = "visually-hidden"; note.textContent = " " + root.dataset.newTab;
+      a.appendChild(note);
+      src.appendChild(a);
+    });
+    if (article.url) {
+      src.appendChild(document.createTextNode(" · "));
+      var more = document.createElement("a");
+      more.href = article.url; more.textContent = root.dataset.readMore;
+      src.appendChild(more);
     }
-    if (buttons && buttons.length) {
+    return src;
+  }
+
+  // One message bubble. Text is always set as text, never as markup.
+  function addMessage(m) {
+    if (m.id) {
+      if (seen[m.id]) { return; }
+      seen[m.id] = true;
+      if (m.id > lastId) { lastId = m.id; }
+    }
+    var direction = m.direction || "out";
+    var li = document.createElement("li");
+    li.className = direction + (m.from === "office" ? " office" : "");
+    // Who wrote it: read out by screen readers (generated content), shown for the privacy office.
+    li.dataset.who = who(direction, m.from);
+    if (m.from === "office") {
+      var label = document.createElement("span");
+      label.className = "who"; label.setAttribute("aria-hidden", "true"); label.textContent = li.dataset.who;
+      li.appendChild(label);
+    }
+    var body = document.createElement("div");
+    body.className = "text";
+    body.textContent = m.text;
+    li.appendChild(body);
+    if (m.article && m.article.sources && m.article.sources.length) { li.appendChild(sourcesFor(m.article)); }
+    if (direction === "out" && m.buttons && m.buttons.length) {
       var group = document.createElement("div");
       group.className = "buttons";
-      buttons.forEach(function (b) {
+      group.setAttribute("role", "group");
+      m.buttons.forEach(function (b) {
         var btn = document.createElement("button");
-        btn.type = "button"; btn.textContent = b.title;
+        btn.type = "button"; btn.className = "quick"; btn.textContent = b.title;
         btn.addEventListener("click", function () { send(b.payload, b.title); });
         group.appendChild(btn);
       });
       li.appendChild(group);
     }
     log.appendChild(li);
-    li.scrollIntoView({ block: "end" });
+    li.scrollIntoView({ block: "nearest" });
+    if (starters) { starters.hidden = true; }
   }
 
   function post(url, body) {
@@ -62,36 +95,73 @@
     });
   }
 
+  function setBusy(value) {
+    busy = value;
+    typing.hidden = !value;
+    root.setAttribute("aria-busy", value ? "true" : "false");
+  }
+
   function send(text, shown) {
     if (busy || !text.trim()) { return; }
-    busy = true;
-    addMessage("in", shown || text);
-    typing.hidden = false;
+    setBusy(true);
+    addMessage({ direction: "in", text: shown || text });
     var body = { text: text, session_id: sessionId() };
     if (shown && shown !== text) { body.display = shown; }
     if (!body.session_id || root.dataset.pendingLanguage) { body.language = lang; delete root.dataset.pendingLanguage; }
     post("/api/chat", body).then(function (r) {
-      if (r.status === 404) { clearSession(); addMessage("out", root.dataset.restart); return null; }
+      if (r.status === 404) { clearSession(); stopEvents(); addMessage({ text: root.dataset.restart }); return null; }
       if (!r.ok) { throw new Error(String(r.status)); }
       return r.json();
     }).then(function (data) {
       if (!data) { return; }
       setSession(data.session_id);
-      data.messages.forEach(function (m) { addMessage("out", m.text, m.buttons, m.article); });
-      return refreshLastId();
+      // The transcript gives each reply its id (the event stream may bring the same ones): show each once.
+      return catchUp().then(function (ok) {
+        if (!ok) { data.messages.forEach(function (m) { addMessage(m); }); }
+        listen();
+      });
     }).catch(function () {
-      addMessage("out", root.dataset.error);
-    }).finally(function () { typing.hidden = true; busy = false; input.focus(); });
+      addMessage({ text: root.dataset.error });
+    }).finally(function () { setBusy(false); input.focus(); });
   }
 
-  function refreshLastId() {
+  // Show the transcript's new replies; resolves to false when it could not be read.
+  function catchUp() {
     var id = sessionId();
-    if (!id) { return Promise.resolve(); }
+    if (!id) { return Promise.resolve(false); }
     return post("/api/chat/history", { session_id: id, after: lastId }).then(function (r) {
+      if (r.status === 404) { clearSession(); stopEvents(); return null; }
       return r.ok ? r.json() : null;
     }).then(function (data) {
-      if (data && data.messages.length) { lastId = data.messages[data.messages.length - 1].id; }
-    });
+      if (!data) { return false; }
+      data.messages.forEach(function (m) {
+        if (m.direction === "out") { addMessage(m); } else if (m.id > lastId) { lastId = m.id; }
+      });
+      return true;
+    }).catch(function () { return false; });
+  }
+
+  function stopEvents() {
+    if (events) { events.close(); events = null; }
+    if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
+  }
+
+  // Replies that arrive later, pushed by the server (the browser reconnects by itself with Last-Event-ID).
+  function listen() {
+    var id = sessionId();
+    if (!id || events || pollTimer) { return; }
+    if (!window.EventSource) { pollTimer = setInterval(function () { if (!busy) { catchUp(); } }, 5000); return; }
+    events = new EventSource("/api/chat/events?session_id=" + encodeURIComponent(id) + "&after=" + lastId);
+    events.onmessage = function (e) {
+      try { addMessage(JSON.parse(e.data)); } catch (err) { /* not a message */ }
+    };
+    events.onerror = function () {
+      if (events && events.readyState === EventSource.CLOSED) {
+        // The server refused the stream (an unknown session): check, and start over if it is gone.
+        events = null;
+        catchUp().then(function () { if (sessionId()) { setTimeout(listen, 5000); } });
+      }
+    };
   }
 
   function restore() {
@@ -102,41 +172,30 @@
       return r.ok ? r.json() : null;
     }).then(function (data) {
       if (!data) { return; }
-      data.messages.forEach(function (m) {
-        addMessage(m.direction, m.text, m.direction === "out" ? m.buttons : [], m.article);
-        lastId = m.id;
-      });
+      data.messages.forEach(function (m) { addMessage(m); });
+      listen();
     });
-  }
-
-  function poll() {
-    var id = sessionId();
-    if (!id || busy) { return; }
-    post("/api/chat/history", { session_id: id, after: lastId }).then(function (r) {
-      return r.ok ? r.json() : null;
-    }).then(function (data) {
-      if (!data || busy) { return; }
-      data.messages.forEach(function (m) {
-        if (m.direction === "out") { addMessage("out", m.text, m.buttons, m.article); }
-        lastId = m.id;
-      });
-    }).catch(function () { /* offline for a moment; try again on the next tick */ });
   }
 
   form.addEventListener("submit", function (e) {
     e.preventDefault();
     var text = input.value;
+    if (busy || !text.trim()) { return; }
     input.value = "";
     send(text);
   });
   input.addEventListener("keydown", function (e) {
-    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); form.requestSubmit(); }
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
   });
   document.getElementById("person-button").addEventListener("click", function (e) {
     send(e.currentTarget.dataset.payload, e.currentTarget.textContent);
   });
+  if (starters) {
+    Array.prototype.forEach.call(starters.querySelectorAll("button"), function (b) {
+      b.addEventListener("click", function () { send(b.textContent, b.textContent); });
+    });
+  }
   // Arriving through the language link (?lang=) is an explicit choice for the next message.
   if (sessionId() && new URLSearchParams(location.search).get("lang")) { root.dataset.pendingLanguage = "1"; }
   restore();
-  setInterval(poll, 5000);
 })();

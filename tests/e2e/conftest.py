@@ -64,15 +64,17 @@ class Stack:
         return self.process.returncode
 
 
-def start_stack(data_dir: Path) -> Stack:
+def start_stack(data_dir: Path, extra_env: dict[str, str] | None = None, port: int | None = None) -> Stack:
+    """``rightsdesk run`` on free ports; ``extra_env`` adds settings (e.g. ``TWILIO_*``, ``RIGHTSDESK_PUBLIC_URL``)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     ports = {
-        "RIGHTSDESK_PORT": free_port(),
+        "RIGHTSDESK_PORT": port or free_port(),
         "RIGHTSDESK_RASA_PORT": free_port(),
         "RIGHTSDESK_ACTIONS_PORT": free_port(),
     }
     env = {**os.environ, **{k: str(v) for k, v in ports.items()}, "RIGHTSDESK_DATA_DIR": str(data_dir)}
     env.pop("RIGHTSDESK_DATABASE_URL", None)
+    env.update(extra_env or {})
     output = data_dir / "run.out"
     with open(output, "wb") as out:
         process = subprocess.Popen(

@@ -94,37 +94,47 @@ def ticket_rows(stack: Stack) -> list[tuple[str, str, str, str]]:
 
 
 @pytest.mark.parametrize(
-    ("opening", "confirm", "category", "lang"),
+    ("opening", "details", "confirm", "category", "lang"),
     [
-        ("I want to see my son's school records", "yes", "records", "en"),
-        ("quiero corregir un error en el expediente de mi hija", "sí", "correction", "es"),
         (
-            "don't give my daughter's information to military recruiters",
-            "yes please",
-            "directory_optout",
+            "I want to file a complaint, the school ignored my records request",
+            "nobody has answered me since September",
+            "yes",
+            "complaint",
             "en",
         ),
-        ("creo que hackearon la plataforma de la escuela y filtraron datos de mi hijo", "sí", "misuse", "es"),
+        (
+            "creo que hackearon la plataforma de la escuela y filtraron datos de mi hijo",
+            "sus calificaciones aparecieron en una página pública",
+            "sí",
+            "misuse",
+            "es",
+        ),
     ],
 )
 def test_a_request_is_explained_confirmed_and_opened(
-    stack: Stack, opening: str, confirm: str, category: str, lang: str
+    stack: Stack, opening: str, details: str, confirm: str, category: str, lang: str
 ) -> None:
+    # Requests about a student's records first verify the family (tests/e2e/test_request_flows.py); a complaint
+    # and a misuse report go straight to their questions.
     first = stack.chat(opening)
+    sid = first["session_id"]
     assert first["language"] == lang
-    assert len(first["messages"]) == 2 and first["messages"][1]["buttons"]
-    done = stack.chat(confirm, first["session_id"])["messages"][0]["text"]
+    assert len(first["messages"]) == 2
+    if category == "misuse":
+        assert first["messages"][1]["buttons"]  # stay anonymous?
+        stack.chat(confirm, sid)
+    summary = stack.chat(details, sid)["messages"][0]
+    assert details in summary["text"] and summary["buttons"]
+    done = stack.chat(confirm, sid)["messages"][0]["text"]
     reference = next(word.strip(".,") for word in done.split() if word.startswith("RD-"))
     assert (reference, category, lang, "web") in ticket_rows(stack)
-    status = stack.chat(
-        "what is the status of my request" if lang == "en" else "¿cómo va mi solicitud?", first["session_id"]
-    )
-    assert reference in status["messages"][0]["text"]
 
 
 def test_a_declined_request_opens_nothing(stack: Stack) -> None:
     before = len(ticket_rows(stack))
     first = stack.chat("I want to file a complaint about the school")
+    stack.chat("they shared my phone number with a vendor", first["session_id"])
     reply = stack.chat("no", first["session_id"])["messages"][0]["text"]
     assert "haven't opened anything" in reply
     assert len(ticket_rows(stack)) == before

@@ -34,7 +34,15 @@ class Officer(Base):
     schools: Mapped[str] = mapped_column(String(500), default="")
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # RFC 6238 second factor: the base32 secret once enrolled, and the last time step used (no code works twice).
+    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    @property
+    def totp_enabled(self) -> bool:
+        """Whether signing in needs a one-time code from an authenticator app."""
+        return bool(self.totp_secret)
 
     @property
     def school_ids(self) -> list[str]:

@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ticketing.officers.models import Officer, OfficerRole
+from ticketing.tickets.models import Ticket
+from ticketing.tickets.scope import could_take
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 12
@@ -75,3 +77,14 @@ def authenticate(*, db_session: Session, email: str, password: str) -> Officer |
 def find_officer(*, db_session: Session, email: str) -> Officer | None:
     """The officer with this email."""
     return db_session.scalar(select(Officer).where(Officer.email == email.strip().lower()))
+
+
+def officers_for_ticket(*, db_session: Session, ticket: Ticket) -> list[Officer]:
+    """Active officers who may be given ``ticket`` (who would see it once assigned), by name."""
+    officers = db_session.scalars(select(Officer).where(Officer.active.is_(True)).order_by(Officer.name)).all()
+    return [o for o in officers if could_take(o, ticket)]
+
+
+def find_officer_by_id(*, db_session: Session, officer_id: int) -> Officer | None:
+    """The officer with this id."""
+    return db_session.get(Officer, officer_id)

@@ -44,6 +44,35 @@ class Channel(str, enum.Enum):
     email = "email"
 
 
+class EventKind(str, enum.Enum):
+    """Kinds of timeline entries the help desk itself writes (channels may add their own snake_case kinds)."""
+
+    opened = "opened"
+    status = "status"
+    family_message = "family_message"
+    officer_reply = "officer_reply"
+    note = "note"
+    attachment = "attachment"
+    records_link = "records_link"
+    assigned = "assigned"
+    verified = "verified"
+    reminder = "reminder"
+    escalated = "escalated"
+    follow_link = "follow_link"
+    purged = "purged"
+
+
+# What a family sees of its own request on the follow page: never internal notes, attachments or assignments.
+FAMILY_VISIBLE_KINDS = frozenset(
+    {
+        EventKind.opened.value,
+        EventKind.status.value,
+        EventKind.family_message.value,
+        EventKind.officer_reply.value,
+        EventKind.records_link.value,
+    }
+)
+
 STATUS_LABELS: dict[str, dict[TicketStatus, str]] = {
     "en": {
         TicketStatus.new: "received",

@@ -1,0 +1,154 @@
+"""Human handoff: bring in a person, let an officer take the conversation over, and hand it back.
+
+- :func:`bring_in_a_person` — the assistant failed to understand twice in a row (the gateway detects it, see
+  :mod:`channels.fallback`): a ticket of category ``question`` is opened and routed (or the open one is reused) and
+  the family is told what happens next and by when. Asking for a person ("talk to a person") is the assistant's
+  own ``action_handoff``, which opens the same kind of ticket.
+- :func:`take_over` — an officer takes the conversation of a ticket: from now on the assistant stays silent and
+  the family's messages go to the ticket's timeline (:func:`channels.chat.record_family_message`); officer
+  replies reach the family through :func:`channels.delivery.send_to_family`. The caller also pauses the Rasa
+  conversation (:meth:`channels.rasa_client.RasaClient.set_paused`), belt and braces.
+- :func:`hand_back` — the officer gives the conversation back to the assistant.
+
+Services take ``db_session`` and never commit.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from actions.formatting import long_date
+from channels.delivery import send_to_family
+from channels.models import Conversation
+from knowledge.district import District
+from ticketing.database import utcnow
+from ticketing.tickets.enums import Channel, TicketCategory, TicketStatus
+from ticketing.tickets.models import Ticket
+from ticketing.tickets.service import add_timeline_event, open_ticket, tickets_for_requester
+
+NOT_UNDERSTOOD_SUMMARY = "The assistant did not understand two messages in a row; the family needs a person."
+PERSON_BROUGHT_IN = {
+    "en": "I'm sorry I could not understand. I have asked a person in the privacy office to help you. Your "
+    "reference number is {reference}. They will answer you here by {due_date}, during office hours. Until then "
+    "you can keep writing to me.",
+    "es": "Disculpe, no logré entenderle. Le pedí a una persona de la oficina de privacidad que le ayude. Su número "
+    "de referencia es {reference}. Le responderán aquí a más tardar el {due_date}, en horario de oficina. "
+    "Mientras tanto puede seguir escribiéndome.",
+}
+PERSON_ALREADY_ASKED = {
+    "en": "I'm sorry I could not understand. A person in the privacy office already has your request {reference} "
+    "and will answer you here by {due_date}, during office hours.",
+    "es": "Disculpe, no logré entenderle. Una persona de la oficina de privacidad ya tiene su solicitud "
+    "{reference} y le responderá aquí a más tardar el {due_date}, en horario de oficina.",
+}
+OFFICER_JOINED = {
+    "en": "{name} from the privacy office has joined this conversation. The assistant is paused: a person is now "
+    "reading and answering your messages.",
+    "es": "{name}, de la oficina de privacidad, se unió a esta conversación. El asistente está en pausa: ahora una "
+    "persona lee y responde sus mensajes.",
+}
+OFFICER_LEFT = {
+    "en": "The privacy office has handed this conversation back to the assistant. Your request {reference} stays "
+    "open. You can keep asking questions here.",
+    "es": "La oficina de privacidad devolvió esta conversación al asistente. Su solicitud {reference} sigue "
+    "abierta. Puede seguir haciendo preguntas aquí.",
+}
+_CLOSED = frozenset({TicketStatus.closed, TicketStatus.rejected})
+
+
+class HandoffError(ValueError):
+    """A take-over or hand-back that cannot happen (the message says why)."""
+
+
+def _lang(conversation: Conversation) -> str:
+    return "es" if conversation.language == "es" else "en"
+
+
+def bring_in_a_person(*, db_session: Session, conversation: Conversation, district: District, language: str) -> str:
+    """Open (or reuse) a ``question`` ticket for this conversation; returns what to tell the family."""
+    lang = "es" if language == "es" else "en"
+    existing = next(
+        (
+            t
+            for t in tickets_for_requester(db_session=db_session, requester_ref=conversation.rasa_sender)
+            if t.category is TicketCategory.question and t.status not in _CLOSED
+        ),
+        None,
+    )
+    if existing is not None:
+        return PERSON_ALREADY_ASKED[lang].format(
+            reference=existing.reference, due_date=long_date(existing.due_on, lang)
+        )
+    ticket = open_ticket(
+        db_session=db_session,
+        district=district,
+        category=TicketCategory.question,
+        channel=Channel(conversation.channel),
+        language=lang,
+        requester_ref=conversation.rasa_sender,
+        summary=NOT_UNDERSTOOD_SUMMARY,
+    )
+    return PERSON_BROUGHT_IN[lang].format(reference=ticket.reference, due_date=long_date(ticket.due_on, lang))
+
+
+def conversation_of(*, db_session: Session, ticket: Ticket) -> Conversation | None:
+    """The conversation a ticket came from (it may have been purged)."""
+    return db_session.scalar(select(Conversation).where(Conversation.rasa_sender == ticket.requester_ref))
+
+
+def take_over(*, db_session: Session, ticket: Ticket, officer_email: str, officer_name: str) -> Conversation:
+    """The officer takes the conversation of ``ticket``: the assistant goes silent and the family is told."""
+    conversation = conversation_of(db_session=db_session, ticket=ticket)
+    if conversation is None:
+        raise HandoffError("This request's conversation no longer exists; reply by another way.")
+    if ticket.status in _CLOSED:
+        raise HandoffError("This request is closed; reopen it before taking over the conversation.")
+    if conversation.handoff_officer == officer_email and conversation.handoff_ticket_id == ticket.id:
+        return conversation
+    previous = conversation.handoff_officer
+    conversation.handoff_officer = officer_email
+    conversation.handoff_ticket_id = ticket.id
+    conversation.handoff_at = utcnow()
+    conversation.fallback_streak = 0
+    add_timeline_event(
+        db_session=db_session,
+        ticket=ticket,
+        kind="handoff",
+        actor=officer_email,
+        body="took over the conversation; the assistant is paused" + (f" (it was {previous}'s)" if previous else ""),
+    )
+    if previous is None:
+        send_to_family(
+            db_session=db_session,
+            requester_ref=conversation.rasa_sender,
+            text=OFFICER_JOINED[_lang(conversation)].format(name=officer_name),
+            ticket_id=ticket.id,
+        )
+    return conversation
+
+
+def hand_back(*, db_session: Session, ticket: Ticket, officer_email: str) -> Conversation:
+    """The officer gives the conversation of ``ticket`` back to the assistant, and the family is told."""
+    conversation = conversation_of(db_session=db_session, ticket=ticket)
+    if conversation is None:
+        raise HandoffError("This request's conversation no longer exists.")
+    if not conversation.handoff_officer:
+        raise HandoffError("The assistant already has this conversation.")
+    conversation.handoff_officer = None
+    conversation.handoff_ticket_id = None
+    conversation.handoff_at = None
+    add_timeline_event(
+        db_session=db_session,
+        ticket=ticket,
+        kind="handback",
+        actor=officer_email,
+        body="handed the conversation back to the assistant",
+    )
+    send_to_family(
+        db_session=db_session,
+        requester_ref=conversation.rasa_sender,
+        text=OFFICER_LEFT[_lang(conversation)].format(reference=ticket.reference),
+        ticket_id=ticket.id,
+    )
+    return conversation

@@ -1,0 +1,1 @@
+"""The durable outbox: every SMS and email leaves through it, with retries, backoff and a visible failure."""

@@ -1,0 +1,35 @@
+"""SMS tables: inbound messages seen (idempotency on Twilio's MessageSid) and opted-out numbers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ticketing.database import Base, UtcDateTime, utcnow
+
+
+class SmsInbound(Base):
+    """One inbound SMS, by its MessageSid: a redelivery of the same sid hits the unique constraint."""
+
+    __tablename__ = "sms_inbound"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    # text | media | stop | start | help | ignored (the number had opted out)
+    kind: Mapped[str] = mapped_column(String(8))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class SmsOptOut(Base):
+    """A number (by its keyed hash) that replied STOP: nothing is sent to it until it replies START."""
+
+    __tablename__ = "sms_opt_outs"
+
+    contact_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    keyword: Mapped[str] = mapped_column(String(16))
+    opted_out_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

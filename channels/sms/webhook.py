@@ -1,0 +1,131 @@
+"""``POST /sms/twilio`` (Twilio's inbound-message webhook) and ``POST /sms/twilio/status`` (delivery callbacks).
+
+Both check ``X-Twilio-Signature`` with :class:`twilio.request_validator.RequestValidator` against the URL Twilio
+called as the public sees it (``RIGHTSDESK_PUBLIC_URL`` + the path), so the check holds behind a proxy that
+terminates TLS or rewrites the host. A missing or bad signature gets 403 and changes nothing. The webhook answers
+with empty TwiML as soon as the message is stored (Twilio gives up after 15 seconds); the assistant answers in
+the background and its reply goes out through the outbox. Logs name the MessageSid, never a number or a body.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, Response
+from starlette.datastructures import FormData
+from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator, get_signature_algorithm
+
+from channels.chat import MAX_MESSAGE_CHARS, ChatService
+from channels.contacts import BadContact, normalize_phone
+from channels.outbox.service import record_delivery_status
+from channels.sms.service import (
+    DuplicateSms,
+    InboundSms,
+    already_received,
+    ensure_sms_conversation,
+    needs_conversation,
+    receive_sms,
+)
+from rightsdesk.deps import get_chat, get_settings
+from rightsdesk.settings import Settings
+from ticketing.database import unit_of_work
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/sms/twilio", tags=["sms"])
+
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+_MESSAGE_SID = re.compile(r"^(SM|MM)[0-9a-fA-F]{32}$")
+_STATUS = re.compile(r"^[a-z_]{1,32}$")
+
+
+def public_request_url(settings: Settings, request: Request) -> str:
+    """The URL Twilio called, as configured publicly (scheme and host from the settings, path from the request)."""
+    url = settings.public_url + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    return url
+
+
+async def verified_form(request: Request, settings: Settings) -> FormData:
+    """The request's form fields, once Twilio's signature over them is checked (403 otherwise)."""
+    if not settings.twilio_auth_token:
+        raise HTTPException(status_code=403, detail="The SMS channel is not configured (TWILIO_AUTH_TOKEN).")
+    signature = request.headers.get("X-Twilio-Signature")
+    if not signature:
+        raise HTTPException(status_code=403, detail="Missing X-Twilio-Signature.")
+    form = await request.form()
+    validator = RequestValidator(settings.twilio_auth_token)
+    algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
+    if not validator.validate(public_request_url(settings, request), form, signature, algorithm):
+        raise HTTPException(status_code=403, detail="Invalid X-Twilio-Signature.")
+    return form
+
+
+def _twiml() -> Response:
+    return Response(EMPTY_TWIML, media_type="application/xml")
+
+
+@router.post("")
+async def inbound_sms(
+    request: Request,
+    background: BackgroundTasks,
+    chat: ChatService = Depends(get_chat),
+    settings: Settings = Depends(get_settings),
+) -> Response:
+    """Store an inbound SMS and answer Twilio at once; the assistant replies in the background."""
+    form = await verified_form(request, settings)
+    message_sid = str(form.get("MessageSid") or form.get("SmsMessageSid") or "")
+    if not _MESSAGE_SID.match(message_sid):
+        raise HTTPException(status_code=400, detail="MessageSid is missing or malformed.")
+    try:
+        phone = normalize_phone(str(form.get("From") or ""))
+    except BadContact as exc:
+        raise HTTPException(status_code=400, detail="From is not a phone number.") from exc
+    num_media = str(form.get("NumMedia") or "0")
+    sms = InboundSms(
+        message_sid=message_sid,
+        from_number=phone,
+        body=str(form.get("Body") or "")[:MAX_MESSAGE_CHARS],
+        num_media=int(num_media) if num_media.isdigit() else 0,
+    )
+    factory = request.app.state.session_factory
+    with unit_of_work(factory) as db_session:
+        if already_received(db_session=db_session, message_sid=message_sid):
+            log.info("sms %s: redelivery ignored", message_sid)
+            return _twiml()
+        needs = needs_conversation(db_session=db_session, sms=sms)
+    conversation_id = ensure_sms_conversation(factory, phone) if needs else None
+    try:
+        with unit_of_work(factory) as db_session:
+            outcome = receive_sms(
+                db_session=db_session,
+                sms=sms,
+                district=request.app.state.knowledge.district,
+                conversation_id=conversation_id,
+            )
+    except DuplicateSms:
+        log.info("sms %s: redelivery ignored", message_sid)
+        return _twiml()
+    log.info("sms %s: %s (conversation %s)", message_sid, outcome.kind, outcome.conversation_id)
+    if outcome.answer and outcome.conversation_id is not None:
+        background.add_task(chat.answer_pending, outcome.conversation_id)
+    return _twiml()
+
+
+@router.post("/status", status_code=204)
+async def delivery_status(request: Request, settings: Settings = Depends(get_settings)) -> Response:
+    """Twilio's status callback for a message we sent: sent, delivered, undelivered or failed."""
+    form = await verified_form(request, settings)
+    message_sid = str(form.get("MessageSid") or form.get("SmsSid") or "")
+    status = str(form.get("MessageStatus") or form.get("SmsStatus") or "").lower()
+    if not _MESSAGE_SID.match(message_sid) or not _STATUS.match(status):
+        raise HTTPException(status_code=400, detail="MessageSid or MessageStatus is missing or malformed.")
+    error_code = str(form.get("ErrorCode") or "")[:8] or None
+    with unit_of_work(request.app.state.session_factory) as db_session:
+        message = record_delivery_status(
+            db_session=db_session, provider_id=message_sid, status=status, error_code=error_code
+        )
+    if message is None:
+        log.info("status callback for unknown message %s (%s)", message_sid, status)
+    return Response(status_code=204)

@@ -1,0 +1,565 @@
+"""Identity verification (DESIGN.md, "Security and privacy rules"). Takes ``db_session``; never commits.
+
+The steps, for one conversation (known only by Rasa's pseudonymous sender id):
+
+1. The assistant asks for the student's date of birth and calls :func:`expect_answer`. The family's answer never
+   reaches Rasa: the gateway's hook :func:`hold_answer` recognises a date, seals it here and gives Rasa
+   ``[date]`` instead (a typed code likewise becomes ``[code]``).
+2. :func:`submit_birth_date` takes the held date with the names and relationship the family gave. The date alone
+   decides eligibility (at 18 the rights are the student's), so that answer never depends on the roster. Otherwise
+   the details are matched against the roster and, only when they match a parent, guardian or eligible student
+   who may receive one, a 6-digit code goes to the contact ON FILE through the outbox. The outcome is
+   ``code_sent`` either way: the family hears the same words whether or not anything matched.
+3. :func:`check_code` compares the typed code in constant time. Codes are single use, kept as keyed salted
+   hashes, expire 10 minutes after they were asked for; 5 wrong tries lock the conversation, and the person the
+   code went to, for 30 minutes; at most 3 codes an hour go to a person, and a conversation may ask for at most 3
+   an hour. Once the outbox has sent a code, the code is removed from the outbox row's text
+   (:func:`clear_sent_codes`). An unmatched conversation goes through exactly the same states (its "code"
+   expires, its wrong tries count and lock it), so no sequence of answers tells a match from a miss.
+4. :func:`verified_identity` is what a request is opened with, for an hour after the code was right.
+
+Every function takes ``now`` (the clock) and ``policy``, so tests drive time and limits directly.
+"""
+
+from __future__ import annotations
+
+import enum
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from channels.outbox.models import OutboxMessage, OutboxStatus
+from channels.outbox.service import enqueue
+from identity.roster.models import RosterLink, RosterPerson
+from identity.roster.service import agents_of, contact_for_code, students_born_on
+from identity.vault import UnreadableValue, vault
+from identity.verification.dates import parse_date
+from identity.verification.eligibility import is_eligible_student
+from identity.verification.messages import code_message
+from identity.verification.models import VerificationCode, VerificationSession
+from identity.verification.names import name_matches
+from identity.verification.policy import CODE_DIGITS, DEFAULT_POLICY, VerificationPolicy
+from ticketing.database import utcnow
+
+BIRTH_DATE = "birth_date"
+CODE = "code"
+DATE_MARKER = "[date]"
+CODE_MARKER = "[code]"
+RELATIONSHIPS = ("parent", "guardian", "student")
+CLEARED_MESSAGE = "[one-time verification code: removed from this record once sent]"
+_CODE_IN_TEXT = re.compile(r"(?<![\d-])(\d{3})[\s-]?(\d{3})(?![\d-])")
+
+
+class BirthDateOutcome(str, enum.Enum):
+    """What happened to the details a family gave (``code_sent`` whether or not they matched)."""
+
+    no_date = "no_date"
+    code_sent = "code_sent"
+    eligible_student = "eligible_student"
+    student_under_18 = "student_under_18"
+    too_many_codes = "too_many_codes"
+    locked = "locked"
+
+
+class CodeOutcome(str, enum.Enum):
+    """What a typed code did."""
+
+    verified = "verified"
+    wrong = "wrong"
+    expired = "expired"
+    locked = "locked"
+    no_code_typed = "no_code_typed"
+    not_requested = "not_requested"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Who the family says they are and whom the request is about."""
+
+    relationship: str
+    requester_name: str
+    student_name: str
+
+
+@dataclass(frozen=True)
+class BirthDateResult:
+    """The outcome of :func:`submit_birth_date` or :func:`resend_code`; ``retry_at`` for limits and lockouts."""
+
+    outcome: BirthDateOutcome
+    retry_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class CodeResult:
+    """The outcome of :func:`check_code`."""
+
+    outcome: CodeOutcome
+    tries_left: int = 0
+    retry_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class VerifiedIdentity:
+    """A verified requester and student, with their names as the roster has them."""
+
+    requester_id: int
+    student_id: int
+    relationship: str
+    requester_name: str
+    student_name: str
+    student_school: str | None
+
+
+def _session(db_session: Session, sender_id: str, create: bool = True) -> VerificationSession | None:
+    found = db_session.scalar(select(VerificationSession).where(VerificationSession.sender_id == sender_id))
+    if found is None and create:
+        now = utcnow()
+        found = VerificationSession(
+            sender_id=sender_id, code_requests=[], wrong_tries=0, created_at=now, updated_at=now
+        )
+        db_session.add(found)
+        db_session.flush()
+    return found
+
+
+def _clear_held(session: VerificationSession) -> None:
+    session.held_kind = None
+    session.held_sealed = None
+    session.held_at = None
+
+
+def expect_answer(
+    *,
+    db_session: Session,
+    sender_id: str,
+    kind: str | None,
+    now: datetime | None = None,
+) -> None:
+    """The assistant has just asked for ``kind`` (``birth_date`` or ``code``; None: nothing sensitive)."""
+    now = now or utcnow()
+    session = _session(db_session, sender_id, create=kind is not None)
+    if session is None:
+        return
+    session.awaiting = kind
+    session.awaiting_since = now if kind else None
+    session.updated_at = now
+    db_session.flush()
+
+
+def hold_answer(
+    *,
+    db_session: Session,
+    sender_id: str,
+    text: str,
+    language: str,
+    now: datetime | None = None,
+    policy: VerificationPolicy = DEFAULT_POLICY,
+) -> str:
+    """The gateway's hook, before a family's message is stored or given to Rasa: the text to store and forward.
+
+    When the assistant is waiting for a date of birth (or a code) and ``text`` contains one, the value is sealed
+    and held here for the action server, and ``[date]`` (or ``[code]``) is returned instead of the message. Any
+    other message is returned unchanged (and redacted by the caller as always).
+    """
+    if not text or text.startswith("/"):
+        return text
+    session = _session(db_session, sender_id, create=False)
+    if session is None or session.awaiting is None or session.awaiting_since is None:
+        return text
+    now = now or utcnow()
+    if now - session.awaiting_since > policy.awaiting_for:
+        return text
+    value: str | None = None
+    marker = text
+    if session.awaiting == BIRTH_DATE:
+        born = parse_date(text, language, now.date())
+        if born is not None:
+            value, marker = born.isoformat(), DATE_MARKER
+    elif session.awaiting == CODE:
+        found = _CODE_IN_TEXT.findall(text)
+        if len(found) == 1:
+            value, marker = "".join(found[0]), CODE_MARKER
+    if value is None:
+        return text
+    session.held_kind = session.awaiting
+    session.held_sealed = vault().seal(value, f"held {session.awaiting}")
+    session.held_at = now
+    session.updated_at = now
+    db_session.flush()
+    return marker
+
+
+def _take_held(session: VerificationSession, kind: str, now: datetime, policy: VerificationPolicy) -> str | None:
+    """The held answer of ``kind`` (read once), or None."""
+    if session.held_kind != kind or not session.held_sealed or session.held_at is None:
+        return None
+    sealed, held_at = session.held_sealed, session.held_at
+    _clear_held(session)
+    session.awaiting = None
+    session.awaiting_since = None
+    if now - held_at > policy.held_for:
+        return None
+    try:
+        return vault().open(sealed, f"held {kind}")
+    except UnreadableValue:
+        return None
+
+
+def _match(db_session: Session, claim: Claim, born: date) -> tuple[RosterPerson, RosterPerson, bool] | None:
+    """``(requester, student, restricted)`` when the details name exactly one pair in the roster."""
+    found: dict[tuple[int, int], tuple[RosterPerson, RosterPerson, bool]] = {}
+    for student in students_born_on(db_session=db_session, born=born):
+        if not name_matches(claim.student_name, student.given_name, student.family_name, student.middle_name):
+            continue
+        if claim.relationship == "student":
+            found[(student.id, student.id)] = (student, student, False)
+            continue
+        for agent, link in agents_of(db_session=db_session, student=student):
+            if link.relationship.value != claim.relationship:
+                continue
+            if name_matches(claim.requester_name, agent.given_name, agent.family_name, agent.middle_name):
+                found[(agent.id, student.id)] = (agent, student, link.restricted)
+    return next(iter(found.values())) if len(found) == 1 else None
+
+
+def _person_locked(db_session: Session, person_id: int, now: datetime) -> bool:
+    return (
+        db_session.scalar(
+            select(func.count(VerificationCode.id)).where(
+                VerificationCode.person_id == person_id, VerificationCode.locks_person_until > now
+            )
+        )
+        or 0
+    ) > 0
+
+
+def _codes_this_hour(db_session: Session, person_id: int, now: datetime, policy: VerificationPolicy) -> int:
+    return (
+        db_session.scalar(
+            select(func.count(VerificationCode.id)).where(
+                VerificationCode.person_id == person_id, VerificationCode.created_at > now - policy.window
+            )
+        )
+        or 0
+    )
+
+
+def _send_code(
+    db_session: Session,
+    session: VerificationSession,
+    language: str,
+    sender_label: str,
+    now: datetime,
+    policy: VerificationPolicy,
+) -> None:
+    """Record a code request; send a code only when the claim matched someone who may receive one now."""
+    db_session.execute(
+        update(VerificationCode)
+        .where(
+            VerificationCode.session_id == session.id,
+            VerificationCode.used_at.is_(None),
+            VerificationCode.void_at.is_(None),
+        )
+        .values(void_at=now)
+    )
+    times = [datetime.fromisoformat(t) for t in session.code_requests or []]
+    session.code_requests = [t.isoformat() for t in policy.recent(times, now)] + [now.isoformat()]
+    session.code_requested_at = now
+    session.updated_at = now
+    person_id = session.claimed_requester_id
+    if person_id is None or session.claimed_restricted:
+        return
+    person = db_session.get(RosterPerson, person_id)
+    if person is None or not person.active:
+        return
+    if _person_locked(db_session, person_id, now) or _codes_this_hour(db_session, person_id, now, policy) >= (
+        policy.max_codes_per_hour
+    ):
+        return
+    try:
+        contact = contact_for_code(person)
+    except UnreadableValue:
+        contact = None
+    if contact is None:
+        return
+    kind, address = contact
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
+    salt = secrets.token_hex(16)
+    subject, body = code_message(kind, language, sender_label, code, int(policy.code_ttl.total_seconds() // 60))
+    message = enqueue(db_session=db_session, kind=kind, to=address, body=body, subject=subject)
+    db_session.add(
+        VerificationCode(
+            session_id=session.id,
+            person_id=person_id,
+            salt=salt,
+            code_hash=vault().code_hash(code, salt),
+            delivery=kind,
+            created_at=now,
+            expires_at=now + policy.code_ttl,
+            wrong_tries=0,
+            outbox_message_id=message.id,
+        )
+    )
+    db_session.flush()
+
+
+def clear_sent_codes(*, db_session: Session, now: datetime | None = None) -> int:
+    """Remove codes from the text of outbox messages that have left (sent, delivered or failed).
+
+    The outbox keeps a message's text for the officers' view of what was sent; a code has no business there once
+    it is on its way. Returns how many messages were cleared. Runs at every verification step.
+    """
+    now = now or utcnow()
+    pending = db_session.execute(
+        select(VerificationCode, OutboxMessage)
+        .join(OutboxMessage, OutboxMessage.id == VerificationCode.outbox_message_id)
+        .where(
+            VerificationCode.message_cleared_at.is_(None),
+            OutboxMessage.status.not_in([OutboxStatus.queued, OutboxStatus.sending]),
+        )
+    ).tuples()
+    cleared = 0
+    for code, message in pending:
+        message.body = CLEARED_MESSAGE
+        code.message_cleared_at = now
+        cleared += 1
+    if cleared:
+        db_session.flush()
+    return cleared
+
+
+def _limits(session: VerificationSession, now: datetime, policy: VerificationPolicy) -> BirthDateResult | None:
+    if policy.locked(session.locked_until, now):
+        return BirthDateResult(BirthDateOutcome.locked, session.locked_until)
+    times = [datetime.fromisoformat(t) for t in session.code_requests or []]
+    if not policy.may_request(times, now):
+        return BirthDateResult(BirthDateOutcome.too_many_codes, policy.next_request_at(times, now))
+    return None
+
+
+def submit_birth_date(
+    *,
+    db_session: Session,
+    sender_id: str,
+    claim: Claim,
+    language: str,
+    today: date,
+    sender_label: str,
+    now: datetime | None = None,
+    policy: VerificationPolicy = DEFAULT_POLICY,
+) -> BirthDateResult:
+    """Take the held date of birth and the claim: eligibility, limits, roster match, and a code (see module)."""
+    if claim.relationship not in RELATIONSHIPS:
+        raise ValueError(f"unknown relationship {claim.relationship!r}")
+    now = now or utcnow()
+    clear_sent_codes(db_session=db_session, now=now)
+    session = _session(db_session, sender_id)
+    assert session is not None
+    held = _take_held(session, BIRTH_DATE, now, policy)
+    session.updated_at = now
+    if held is None:
+        db_session.flush()
+        return BirthDateResult(BirthDateOutcome.no_date)
+    born = date.fromisoformat(held)
+    eligible = is_eligible_student(born, today)
+    if claim.relationship != "student" and eligible:
+        return BirthDateResult(BirthDateOutcome.eligible_student)
+    if claim.relationship == "student" and not eligible:
+        return BirthDateResult(BirthDateOutcome.student_under_18)
+    limited = _limits(session, now, policy)
+    if limited:
+        db_session.flush()
+        return limited
+    matched = _match(db_session, claim, born)
+    session.claimed_requester_id = matched[0].id if matched else None
+    session.claimed_student_id = matched[1].id if matched else None
+    session.claimed_restricted = bool(matched and matched[2])
+    session.verified_requester_id = session.verified_student_id = session.verified_at = None
+    _send_code(db_session, session, language, sender_label, now, policy)
+    return BirthDateResult(BirthDateOutcome.code_sent)
+
+
+def resend_code(
+    *,
+    db_session: Session,
+    sender_id: str,
+    language: str,
+    sender_label: str,
+    now: datetime | None = None,
+    policy: VerificationPolicy = DEFAULT_POLICY,
+) -> BirthDateResult:
+    """A new code for the details already given (the old one stops working); ``no_date`` if none were given."""
+    now = now or utcnow()
+    clear_sent_codes(db_session=db_session, now=now)
+    session = _session(db_session, sender_id, create=False)
+    if session is None:
+        return BirthDateResult(BirthDateOutcome.no_date)
+    limited = _limits(session, now, policy)
+    if limited:
+        return limited
+    if session.code_requested_at is None:
+        return BirthDateResult(BirthDateOutcome.no_date)
+    _send_code(db_session, session, language, sender_label, now, policy)
+    return BirthDateResult(BirthDateOutcome.code_sent)
+
+
+def check_code(
+    *,
+    db_session: Session,
+    sender_id: str,
+    now: datetime | None = None,
+    policy: VerificationPolicy = DEFAULT_POLICY,
+) -> CodeResult:
+    """Check the code the family typed (held by the gateway) against the one sent, in constant time."""
+    now = now or utcnow()
+    clear_sent_codes(db_session=db_session, now=now)
+    session = _session(db_session, sender_id)
+    assert session is not None
+    typed = _take_held(session, CODE, now, policy)
+    session.updated_at = now
+    if typed is None:
+        db_session.flush()
+        return CodeResult(CodeOutcome.no_code_typed, policy.max_wrong_tries - session.wrong_tries)
+    if policy.locked(session.locked_until, now):
+        db_session.flush()
+        return CodeResult(CodeOutcome.locked, retry_at=session.locked_until)
+    if session.code_requested_at is None:
+        db_session.flush()
+        return CodeResult(CodeOutcome.not_requested)
+    if policy.expired(session.code_requested_at, now):
+        db_session.flush()
+        return CodeResult(CodeOutcome.expired)
+    code = db_session.scalar(
+        select(VerificationCode)
+        .where(
+            VerificationCode.session_id == session.id,
+            VerificationCode.used_at.is_(None),
+            VerificationCode.void_at.is_(None),
+            VerificationCode.expires_at > now,
+        )
+        .order_by(VerificationCode.id.desc())
+        .limit(1)
+    )
+    # The same work whether or not a code exists: hash the attempt, compare with a stored or a random hash.
+    salt = code.salt if code else secrets.token_hex(16)
+    expected = code.code_hash if code else secrets.token_hex(32)
+    right = hmac.compare_digest(vault().code_hash(typed, salt), expected) and code is not None
+    if right and code is not None:
+        code.used_at = now
+        session.verified_requester_id = session.claimed_requester_id
+        session.verified_student_id = session.claimed_student_id
+        session.verified_at = now
+        session.wrong_tries = 0
+        session.code_requested_at = None
+        db_session.flush()
+        return CodeResult(CodeOutcome.verified)
+    session.wrong_tries += 1
+    if code is not None:
+        code.wrong_tries += 1
+    if session.wrong_tries >= policy.max_wrong_tries:
+        session.locked_until = now + policy.lockout
+        session.wrong_tries = 0
+        session.code_requested_at = None
+        if code is not None:
+            code.void_at = now
+            code.locks_person_until = now + policy.lockout
+        db_session.flush()
+        return CodeResult(CodeOutcome.locked, retry_at=session.locked_until)
+    db_session.flush()
+    return CodeResult(CodeOutcome.wrong, policy.max_wrong_tries - session.wrong_tries)
+
+
+def verified_identity(
+    *,
+    db_session: Session,
+    sender_id: str,
+    now: datetime | None = None,
+    policy: VerificationPolicy = DEFAULT_POLICY,
+) -> VerifiedIdentity | None:
+    """Who this conversation verified as, and for which student (within ``policy.verified_for``), or None."""
+    now = now or utcnow()
+    clear_sent_codes(db_session=db_session, now=now)
+    session = _session(db_session, sender_id, create=False)
+    if (
+        session is None
+        or session.verified_at is None
+        or now - session.verified_at > policy.verified_for
+        or session.verified_requester_id is None
+        or session.verified_student_id is None
+    ):
+        return None
+    requester = db_session.get(RosterPerson, session.verified_requester_id)
+    student = db_session.get(RosterPerson, session.verified_student_id)
+    if requester is None or student is None or not requester.active or not student.active:
+        return None
+    if requester.id == student.id:
+        relationship = "student"
+    else:
+        link = db_session.scalar(
+            select(RosterLink).where(RosterLink.agent_id == requester.id, RosterLink.student_id == student.id)
+        )
+        if link is None or link.restricted:
+            return None
+        relationship = link.relationship.value
+    return VerifiedIdentity(
+        requester_id=requester.id,
+        student_id=student.id,
+        relationship=relationship,
+        requester_name=f"{requester.given_name} {requester.family_name}",
+        student_name=f"{student.given_name} {student.family_name}",
+        student_school=student.school_sourced_id,
+    )
+
+
+def restricted_claim(*, db_session: Session, sender_id: str) -> tuple[int, int] | None:
+    """``(parent id, student id)`` when the details given matched a parent a court order restricts.
+
+    For the office's internal note on a request it verifies another way; never for the family.
+    """
+    session = _session(db_session, sender_id, create=False)
+    if session is None or not session.claimed_restricted:
+        return None
+    if session.claimed_requester_id is None or session.claimed_student_id is None:
+        return None
+    return session.claimed_requester_id, session.claimed_student_id
+
+
+def forget_answers(*, db_session: Session, sender_id: str, identity_too: bool = False) -> None:
+    """Drop what the family gave in an unfinished form (held answers, the claim).
+
+    With ``identity_too`` also a verification already done. Lockouts and counts of codes asked for stay.
+    """
+    session = _session(db_session, sender_id, create=False)
+    if session is None:
+        return
+    _clear_held(session)
+    session.awaiting = None
+    session.awaiting_since = None
+    session.claimed_requester_id = None
+    session.claimed_student_id = None
+    session.claimed_restricted = False
+    session.code_requested_at = None
+    if identity_too:
+        session.verified_requester_id = None
+        session.verified_student_id = None
+        session.verified_at = None
+    session.updated_at = utcnow()
+    db_session.flush()
+
+
+def purge_sessions(*, db_session: Session, older_than: datetime) -> int:
+    """Delete verification state untouched since ``older_than`` (codes with it); returns how many sessions."""
+    stale = select(VerificationSession.id).where(
+        VerificationSession.updated_at < older_than,
+        (VerificationSession.locked_until.is_(None)) | (VerificationSession.locked_until < older_than),
+    )
+    ids = list(db_session.scalars(stale))
+    if ids:
+        db_session.execute(delete(VerificationCode).where(VerificationCode.session_id.in_(ids)))
+        db_session.execute(delete(VerificationSession).where(VerificationSession.id.in_(ids)))
+    return len(ids)

@@ -1,0 +1,52 @@
+"""Attachment checks: size limit, content sniffed against the name and the declared type, safe file names."""
+
+import pytest
+
+from ticketing.tickets.service import TicketError, check_attachment, safe_filename
+
+LIMIT = 1000
+
+
+@pytest.mark.parametrize(
+    ("name", "declared", "data", "expected"),
+    [
+        ("records.pdf", "application/pdf", b"%PDF-1.7\n...", "application/pdf"),
+        ("scan.PNG", "image/png", b"\x89PNG\r\n\x1a\nrest", "image/png"),
+        ("photo.jpeg", "application/octet-stream", b"\xff\xd8\xff\xe0rest", "image/jpeg"),
+        ("letter.txt", "text/plain", "Carta para la familia — año 2026".encode(), "text/plain"),
+        ("grades.csv", "text/csv", b"a,b\n1,2\n", "text/csv"),
+        ("grades.csv", "application/vnd.ms-excel", b"a,b\n1,2\n", None),
+    ],
+)
+def test_accepted_types(name: str, declared: str, data: bytes, expected: str | None) -> None:
+    if expected is None:
+        with pytest.raises(TicketError, match="says it is"):
+            check_attachment(name, declared, data, LIMIT)
+        return
+    assert check_attachment(name, declared, data, LIMIT)[1] == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "declared", "data", "message"),
+    [
+        ("empty.pdf", "application/pdf", b"", "empty"),
+        ("big.pdf", "application/pdf", b"%PDF-" + b"x" * LIMIT, "larger"),
+        ("page.html", "text/html", b"<html><script>alert(1)</script></html>", "only PDF"),
+        ("evil.pdf", "application/pdf", b"MZ\x90\x00\x03\x00binary", "only PDF"),
+        ("fake.pdf", "application/pdf", b"just text pretending", "only PDF"),
+        ("doc.pdf", "image/png", b"%PDF-1.4", "says it is image/png"),
+        ("image.svg", "image/svg+xml", b"<svg onload=alert(1)>", "only PDF"),
+    ],
+)
+def test_refused_uploads_say_why(name: str, declared: str, data: bytes, message: str) -> None:
+    with pytest.raises(TicketError, match=message):
+        check_attachment(name, declared, data, LIMIT)
+
+
+def test_file_names_lose_paths_quotes_and_control_characters() -> None:
+    assert safe_filename("../../etc/passwd") == "passwd"
+    assert safe_filename('C:\\Users\\x\\récord "final".pdf') == "récord _final_.pdf"
+    assert safe_filename("a\r\nb.pdf") == "a__b.pdf"
+    assert safe_filename("...") == "file"
+    long = safe_filename("x" * 300 + ".pdf")
+    assert len(long) == 120 and long.endswith(".pdf")

@@ -1,0 +1,42 @@
+"""Sign-in tables: officer sessions (server side) and failed sign-ins (the rate limit, shared by all workers)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ticketing.database import Base, UtcDateTime, utcnow
+
+
+class OfficerSession(Base):
+    """A signed-in console session.
+
+    The browser holds a random token (in a signed cookie); only its SHA-256 is stored. ``authenticated`` stays
+    false until the second factor is given, when the officer has one.
+    """
+
+    __tablename__ = "officer_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    officer_id: Mapped[int] = mapped_column(ForeignKey("officers.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    authenticated: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class LoginFailure(Base):
+    """One failed sign-in (wrong password, unknown email or wrong code).
+
+    Keyed by an HMAC of the account or of the client address; the rate limit counts these in a sliding window.
+    """
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(8))  # "account" | "ip"
+    key_hash: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)

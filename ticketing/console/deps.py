@@ -1,0 +1,263 @@
+"""The console's request dependencies: the signed-in officer, CSRF, the ticket in scope, and rendering.
+
+Use in any console route (other modules too)::
+
+    from ticketing.console.deps import DB, ConsoleUser, require_officer
+
+    @router.post("/console/outbox/{item_id}/retry")
+    def retry(
+        item_id: int,
+        user: ConsoleUser = Depends(require_officer("administrator", "district_officer")),
+        db_session: Session = DB,
+    ): ...
+
+- ``DB`` is the request's one database session (the same object ``rightsdesk.deps.get_db`` gives every other
+  dependency), committed when the handler returns and *before* the response is sent, so a redirect never reaches
+  the browser ahead of the change it reports. (Plain ``Depends(get_db)`` commits only after the response.)
+
+- ``require_officer(*roles)`` returns a dependency giving a :class:`ConsoleUser`. Without a live session the
+  browser is sent to the sign-in page (303); with a role not listed the answer is a 404 (no roles: any officer).
+- Every request other than GET/HEAD/OPTIONS must carry the session's CSRF token, as the form field
+  ``csrf_token`` (put ``{{ csrf_field(user) }}`` in every form) or the ``X-CSRF-Token`` header; otherwise 403 and
+  nothing runs.
+- The session cookie is signed, HttpOnly, SameSite=Lax, Secure when the public URL is https, and ends after the
+  idle timeout (``RIGHTSDESK_CONSOLE_IDLE_MINUTES``).
+- ``ticket_in_scope_or_404`` loads a ticket by reference only if the officer may see it.
+- Templates extend ``console/base.html``; :func:`render` supplies ``user``, ``csrf_field`` and the district.
+  The ticket page includes ``console/ticket_extra.html`` if any template directory provides it (a hook for other
+  modules' buttons; it gets ``ticket``, ``user`` and ``csrf_field``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, HTTPException, Request
+from markupsafe import Markup, escape
+from sqlalchemy.orm import Session
+
+from rightsdesk.deps import get_db
+from rightsdesk.settings import Settings
+from rightsdesk.web import templates
+from ticketing.auth.service import LoginLimits, find_session
+from ticketing.officers.models import Officer, OfficerRole
+from ticketing.tickets.models import Ticket
+from ticketing.tickets.service import ticket_in_scope
+
+
+def _committed(db_session: Session = Depends(get_db)) -> Iterator[Session]:
+    """The request's one session (``get_db``, shared with every dependency), committed as soon as the handler returns.
+
+    FastAPI ends request-scoped dependencies only *after* the response is sent, and a redirect must never reach the
+    browser before the change it reports is stored. An exception skips the commit (``get_db`` rolls back).
+    """
+    yield db_session
+    db_session.commit()
+
+
+# Use ``db_session: Session = DB`` in console handlers.
+DB = Depends(_committed, scope="function")
+
+SESSION_COOKIE = "rd_console"
+LOGIN_COOKIE = "rd_console_login"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_FAILED = (
+    "This form has expired or did not come from this console, so nothing was changed. Go back, reload the page "
+    "and try again."
+)
+
+
+class ConsoleError(HTTPException):
+    """An error the console answers with an HTML page (404 for anything outside one's scope)."""
+
+    def __init__(self, status_code: int = 404, message: str = "There is nothing here, or it is not yours to see."):
+        super().__init__(status_code=status_code, detail=message)
+
+
+class ConsoleLoginRequired(HTTPException):
+    """No live session: go to the sign-in page (and come back after)."""
+
+    def __init__(self, next_path: str, expired: bool = False) -> None:
+        target = f"/console/login?next={quote(next_path, safe='/')}" + ("&expired=1" if expired else "")
+        super().__init__(status_code=303, detail="sign in", headers={"Location": target})
+
+
+@dataclass(frozen=True)
+class ConsoleUser:
+    """The signed-in officer and their session's CSRF token."""
+
+    officer: Officer
+    csrf_token: str
+    session_token: str
+
+    @property
+    def email(self) -> str:
+        """The officer's email (what the audit log names)."""
+        return self.officer.email
+
+    @property
+    def role(self) -> OfficerRole:
+        """The officer's role."""
+        return self.officer.role
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the officer administers the desk (sees the whole audit log)."""
+        return self.officer.role is OfficerRole.administrator
+
+
+def _mac(secret_key: str, value: str) -> str:
+    digest = hmac.new(secret_key.encode(), f"rightsdesk-console:{value}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def sign(secret_key: str, value: str) -> str:
+    """``value`` with its HMAC, for a cookie."""
+    return f"{value}.{_mac(secret_key, value)}"
+
+
+def unsign(secret_key: str, signed: str | None) -> str | None:
+    """The value of a signed cookie, or None if missing or tampered with."""
+    if not signed or len(signed) > 300 or "." not in signed:
+        return None
+    value, mac = signed.rsplit(".", 1)
+    return value if hmac.compare_digest(mac, _mac(secret_key, value)) else None
+
+
+def settings_of(request: Request) -> Settings:
+    """The app's settings."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def login_limits(settings: Settings) -> LoginLimits:
+    """The sign-in rate limit and idle timeout from the settings."""
+    return LoginLimits(
+        max_per_account=settings.login_max_failures_per_account,
+        max_per_ip=settings.login_max_failures_per_ip,
+        window_minutes=settings.login_window_minutes,
+        idle_minutes=settings.console_idle_minutes,
+    )
+
+
+def client_ip(request: Request) -> str:
+    """The client's address as the gateway sees it (behind a proxy, configure uvicorn's proxy headers)."""
+    return request.client.host if request.client else "unknown"
+
+
+def set_session_cookie(response: Any, settings: Settings, token: str) -> None:
+    """Put the signed session cookie on ``response``."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        sign(settings.secret_key, token),
+        httponly=True,
+        samesite="lax",
+        secure=settings.secure_cookies,
+        path="/",
+    )
+
+
+def clear_session_cookie(response: Any, settings: Settings) -> None:
+    """Remove the session cookie."""
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.secure_cookies)
+
+
+async def submitted_csrf(request: Request) -> str | None:
+    """The CSRF token a state-changing request carries (form field or header)."""
+    if request.method in SAFE_METHODS:
+        return None
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        return value if isinstance(value, str) else None
+    return None
+
+
+def csrf_matches(submitted: str | None, expected: str) -> bool:
+    """Constant-time comparison of a submitted CSRF token."""
+    return bool(submitted) and hmac.compare_digest(str(submitted), expected)
+
+
+def require_officer(*roles: OfficerRole | str) -> Callable[..., ConsoleUser]:
+    """A dependency: the signed-in officer, if their role is one of ``roles`` (any role when none given)."""
+    allowed = frozenset(OfficerRole(r) for r in roles)
+
+    def dependency(
+        request: Request,
+        db_session: Session = Depends(get_db),
+        csrf: str | None = Depends(submitted_csrf),
+    ) -> ConsoleUser:
+        settings = settings_of(request)
+        token = unsign(settings.secret_key, request.cookies.get(SESSION_COOKIE))
+        next_path = request.url.path if request.method in SAFE_METHODS else "/console"
+        if token is None:
+            raise ConsoleLoginRequired(next_path)
+        found = find_session(db_session=db_session, token=token, limits=login_limits(settings))
+        if found is None or not found.authenticated:
+            if found is None:
+                db_session.commit()  # an expired session is deleted even though this request stops here
+            raise ConsoleLoginRequired(next_path, expired=found is None)
+        if request.method not in SAFE_METHODS and not csrf_matches(csrf, found.csrf_token):
+            raise ConsoleError(403, CSRF_FAILED)
+        officer = db_session.get(Officer, found.officer_id)
+        if officer is None:
+            raise ConsoleLoginRequired(next_path)
+        if allowed and officer.role not in allowed:
+            raise ConsoleError(404)
+        return ConsoleUser(officer, found.csrf_token, token)
+
+    return dependency
+
+
+current_officer = require_officer()
+administrator = require_officer(OfficerRole.administrator)
+
+
+def ticket_in_scope_or_404(
+    reference: str, user: ConsoleUser = Depends(current_officer), db_session: Session = Depends(get_db)
+) -> Ticket:
+    """The ticket with ``reference`` if the officer may see it; 404 otherwise (whether or not it exists)."""
+    ticket = ticket_in_scope(db_session=db_session, officer=user.officer, reference=reference)
+    if ticket is None:
+        raise ConsoleError(404)
+    return ticket
+
+
+def csrf_field(user: ConsoleUser | str) -> Markup:
+    """The hidden form field carrying the CSRF token."""
+    token = user if isinstance(user, str) else user.csrf_token
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, escape(token))
+
+
+def render(request: Request, template: str, user: ConsoleUser | None, status_code: int = 200, **context: Any) -> Any:
+    """Render a console page."""
+    district = request.app.state.knowledge.district
+    zone = ZoneInfo(district.timezone)
+
+    def local(moment: datetime) -> str:
+        return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+    base = {
+        "lang": "en",
+        "user": user,
+        "csrf_field": csrf_field,
+        "district": district,
+        "local": local,
+    }
+    response = templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
+    response.headers["Cache-Control"] = "no-store"
+    return response

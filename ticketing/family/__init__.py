@@ -1,0 +1,1 @@
+"""What families see of the help desk: messages on their channel, the request page and the records link."""

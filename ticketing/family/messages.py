@@ -1,0 +1,77 @@
+"""Every text the help desk sends a family, in English and Spanish (the two are kept equal)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ticketing.tickets.enums import CATEGORY_LABELS, STATUS_LABELS, TicketCategory, TicketStatus
+
+MONTHS = {
+    "en": [
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ],
+    "es": [
+        "enero", "febrero", "marzo", "abril", "mayo", "junio",
+        "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+    ],
+}  # fmt: skip
+WEEKDAYS = {
+    "en": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+    "es": ["lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"],
+}
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "reply": "Privacy office, request {reference}:\n{text}",
+        "status": "Update on your request {reference} ({category}): it is now {status}.",
+        "reason": "Reason: {reason}",
+        "follow": "See its history here: {url} (the link works for {days} days, and for {minutes} minutes once "
+        "opened).",
+        "records": "The records for your request {reference} are ready: {url}\nThe link works until {until}. Please "
+        "do not forward it.",
+        "follow_only": "Here is the history of your request {reference}: {url} (the link works for {days} days, "
+        "and for {minutes} minutes once opened).",
+    },
+    "es": {
+        "reply": "Oficina de privacidad, solicitud {reference}:\n{text}",
+        "status": "Novedades de su solicitud {reference} ({category}): ahora está {status}.",
+        "reason": "Motivo: {reason}",
+        "follow": "Vea su historial aquí: {url} (el enlace funciona durante {days} días, y {minutes} minutos una "
+        "vez abierto).",
+        "records": "Los registros de su solicitud {reference} están listos: {url}\nEl enlace funciona hasta el "
+        "{until}. Por favor, no lo reenvíe.",
+        "follow_only": "Este es el historial de su solicitud {reference}: {url} (el enlace funciona durante {days} "
+        "días, y {minutes} minutos una vez abierto).",
+    },
+}
+
+
+def lang_of(value: str) -> str:
+    """``es`` or ``en``."""
+    return "es" if value == "es" else "en"
+
+
+def long_date(day: date, lang: str) -> str:
+    """``Friday, December 4, 2026`` / ``viernes, 4 de diciembre de 2026``."""
+    lang = lang_of(lang)
+    weekday = WEEKDAYS[lang][day.weekday()]
+    month = MONTHS[lang][day.month - 1]
+    if lang == "es":
+        return f"{weekday}, {day.day} de {month} de {day.year}"
+    return f"{weekday}, {month} {day.day}, {day.year}"
+
+
+def category_label(category: TicketCategory, lang: str) -> str:
+    """The request type in the family's words."""
+    return CATEGORY_LABELS[lang_of(lang)][category]
+
+
+def status_label(status: TicketStatus, lang: str) -> str:
+    """The status in the family's words."""
+    return STATUS_LABELS[lang_of(lang)][status]
+
+
+def text(key: str, lang: str, **values: object) -> str:
+    """One message in ``lang``."""
+    return TEXT[lang_of(lang)][key].format(**values)

@@ -1,0 +1,112 @@
+"""Messages from the office to a family, in the family's language, on their channel (``channels.delivery``).
+
+Each function takes ``db_session`` and never commits. The family is reached only through the conversation the
+request came from (the ticket's pseudonymous ``requester_ref``); the help desk never sees a phone number.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from channels.delivery import Delivery, UnknownConversation, send_to_family
+from ticketing.family.messages import category_label, long_date, status_label, text
+from ticketing.links.service import FOLLOW_LINK_DAYS, FOLLOW_LINK_VIEW_MINUTES, create_follow_link
+from ticketing.tickets.enums import TicketStatus
+from ticketing.tickets.models import Ticket
+
+log = logging.getLogger(__name__)
+
+
+class FamilyUnreachable(RuntimeError):
+    """The family's conversation no longer exists (or was destroyed under the retention schedule)."""
+
+
+def _send(db_session: Session, ticket: Ticket, message: str) -> Delivery:
+    if ticket.purged_at is not None:
+        raise FamilyUnreachable("this ticket's data was destroyed under the retention schedule")
+    try:
+        with db_session.begin_nested():
+            return send_to_family(
+                db_session=db_session, requester_ref=ticket.requester_ref, text=message, ticket_id=ticket.id
+            )
+    except UnknownConversation as exc:
+        raise FamilyUnreachable("the family's conversation no longer exists, so nothing was sent") from exc
+
+
+def follow_url(public_url: str, token: str) -> str:
+    """The address of a follow link."""
+    return f"{public_url}/request/{token}"
+
+
+def records_url(public_url: str, token: str) -> str:
+    """The address of a records link."""
+    return f"{public_url}/records/{token}"
+
+
+def reply_text(ticket: Ticket, body: str) -> str:
+    """An officer's reply as the family receives it."""
+    return text("reply", ticket.language, reference=ticket.reference, text=body)
+
+
+def send_reply(*, db_session: Session, ticket: Ticket, body: str) -> Delivery:
+    """Deliver an officer's reply (``FamilyUnreachable`` if the conversation is gone)."""
+    return _send(db_session, ticket, reply_text(ticket, body))
+
+
+def status_text(ticket: Ticket, url: str) -> str:
+    """The message telling the family about the ticket's current status, with a follow link."""
+    lang = ticket.language
+    parts = [
+        text(
+            "status",
+            lang,
+            reference=ticket.reference,
+            category=category_label(ticket.category, lang),
+            status=status_label(ticket.status, lang),
+        )
+    ]
+    if ticket.status is TicketStatus.rejected and ticket.rejection_reason:
+        parts.append(text("reason", lang, reason=ticket.rejection_reason))
+    parts.append(text("follow", lang, url=url, days=FOLLOW_LINK_DAYS, minutes=FOLLOW_LINK_VIEW_MINUTES))
+    return " ".join(parts)
+
+
+def notify_status(*, db_session: Session, ticket: Ticket, public_url: str) -> Delivery | None:
+    """Tell the family the new status (with a fresh follow link); None if they cannot be reached."""
+    try:
+        with db_session.begin_nested():
+            token = create_follow_link(db_session=db_session, ticket=ticket)
+            return _send(db_session, ticket, status_text(ticket, follow_url(public_url, token)))
+    except FamilyUnreachable:
+        log.warning("ticket %s: the family could not be told about the status change", ticket.reference)
+        return None
+
+
+def send_follow_link(*, db_session: Session, ticket: Ticket, public_url: str) -> Delivery:
+    """Send the family a link to their request's page."""
+    with db_session.begin_nested():
+        token = create_follow_link(db_session=db_session, ticket=ticket)
+        message = text(
+            "follow_only",
+            ticket.language,
+            reference=ticket.reference,
+            url=follow_url(public_url, token),
+            days=FOLLOW_LINK_DAYS,
+            minutes=FOLLOW_LINK_VIEW_MINUTES,
+        )
+        return _send(db_session, ticket, message)
+
+
+def send_records_link(
+    *, db_session: Session, ticket: Ticket, token: str, expires_at: datetime, public_url: str, timezone: str
+) -> Delivery:
+    """Send the family the records link (``FamilyUnreachable`` if the conversation is gone)."""
+    until = long_date(expires_at.astimezone(ZoneInfo(timezone)).date(), ticket.language)
+    message = text(
+        "records", ticket.language, reference=ticket.reference, url=records_url(public_url, token), until=until
+    )
+    return _send(db_session, ticket, message)

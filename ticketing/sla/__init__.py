@@ -1,0 +1,1 @@
+"""Deadlines at work: reminders before a request's due date and escalation once it is overdue."""
