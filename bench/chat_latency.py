@@ -90,6 +90,8 @@ def memory_report(stack: BenchStack) -> list[tuple[str, float]]:
         cmd = " ".join(child.cmdline())
         if "rasa_sdk" in cmd:
             name = "action server"
+        elif "outbox-worker" in cmd:
+            name = "outbox worker"
         elif "uvicorn" in cmd:
             name = "gateway"
         else:
