@@ -788,6 +788,10 @@ def test_no_date_of_birth_code_student_id_or_phone_number_is_stored_or_logged(en
     logs["run.out"] = (data_dir / "run.out").read_text(errors="replace")
     for name, content in {**stores, **logs}.items():
         for secret in SECRETS | env.codes | {"654321", "4/18/2013"}:
-            assert secret not in content, f"{secret!r} found in {name}"
+            # Not inside a longer run of digits: Rasa's float timestamps contain every 6-digit string sometimes.
+            found = re.search(rf"(?<![0-9]){re.escape(secret)}(?![0-9])", content)
+            assert found is None, (
+                f"{secret!r} found in {name}: ...{content[max(0, found.start() - 60) : found.end() + 60]}..."
+            )
     # What Rasa and the transcript saw instead.
     assert "[date]" in stores["rasa-tracker.db"] and "[code]" in stores["rightsdesk.db"]
