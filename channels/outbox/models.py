@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ticketing.database import Base, UtcDateTime, utcnow
@@ -64,6 +64,9 @@ class OutboxMessage(Base):
     provider_id: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     # A compliance reply (the one confirmation of a STOP, a HELP answer) that goes out despite an opt-out.
     opt_out_notice: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A message whose text must not rest in the database (a one-time code): ``body`` holds it encrypted until the
+    # message has left, then only SENSITIVE_REMOVED. It is never sent again from here.
+    sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     ticket_id: Mapped[int | None] = mapped_column(
         ForeignKey("tickets.id", ondelete="SET NULL"), nullable=True, index=True
     )

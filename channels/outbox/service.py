@@ -9,6 +9,9 @@ permanent failure that the console lists (:func:`failed_messages`).
 Messages to one recipient leave in the order they were queued: a message waits while an older one to the same
 recipient is still queued or being sent. An SMS to a number that replied STOP is not sent (it is marked
 ``undeliverable``), except the one confirmation of that opt-out.
+
+A ``sensitive`` message (a one-time verification code) is stored encrypted, read only by the worker that sends it
+(:func:`body_of`), and its text is removed as soon as it has left or failed for good; it is never sent again.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ MAX_SUBJECT_CHARS = 200
 # A message claimed longer ago than this belonged to a worker that died mid-send; it is tried again.
 STALE_CLAIM = timedelta(minutes=5)
 OPTED_OUT_ERROR = "the recipient replied STOP; nothing is sent until they reply START"
+SENSITIVE_REMOVED = "[one-time code: removed once the message left]"
 
 
 class OutboxError(ValueError):
@@ -47,8 +51,12 @@ def enqueue(
     subject: str | None = None,
     ticket_id: int | None = None,
     conversation_id: int | None = None,
+    sensitive: bool = False,
 ) -> OutboxMessage:
-    """Queue an SMS (``to`` a phone number) or an email (``to`` an address, with a ``subject``) for sending."""
+    """Queue an SMS (``to`` a phone number) or an email (``to`` an address, with a ``subject``) for sending.
+
+    ``sensitive``: the text is a secret (a one-time code): kept encrypted and removed once the message has left.
+    """
     return queue_message(
         db_session=db_session,
         kind=kind,
@@ -57,6 +65,7 @@ def enqueue(
         subject=subject,
         ticket_id=ticket_id,
         conversation_id=conversation_id,
+        sensitive=sensitive,
     )
 
 
@@ -70,6 +79,7 @@ def queue_message(
     ticket_id: int | None = None,
     conversation_id: int | None = None,
     opt_out_notice: bool = False,
+    sensitive: bool = False,
 ) -> OutboxMessage:
     """:func:`enqueue`, plus ``opt_out_notice``: the confirmation of a STOP, which goes out despite it."""
     try:
@@ -97,7 +107,8 @@ def queue_message(
         recipient_encrypted=encrypt(recipient),
         recipient_hash=contact_hash(recipient),
         subject=subject,
-        body=body,
+        body=encrypt(body) if sensitive else body,
+        sensitive=sensitive,
         status=OutboxStatus.queued,
         attempts=0,
         next_attempt_at=now,
@@ -110,6 +121,7 @@ def queue_message(
     if message_kind is OutboxKind.sms and not opt_out_notice and is_opted_out(db_session=db_session, phone=recipient):
         message.status = OutboxStatus.undeliverable
         message.last_error = OPTED_OUT_ERROR
+        _forget_sensitive(message)
     db_session.add(message)
     db_session.flush()
     return message
@@ -118,6 +130,20 @@ def queue_message(
 def is_opted_out(*, db_session: Session, phone: str) -> bool:
     """Whether ``phone`` replied STOP (and not START since)."""
     return db_session.get(SmsOptOut, contact_hash(normalize_phone(phone))) is not None
+
+
+def body_of(message: OutboxMessage) -> str:
+    """The text to send (decrypted for a sensitive message); raises ``ValueError`` if it is gone or unreadable."""
+    if not message.sensitive:
+        return message.body
+    if message.body == SENSITIVE_REMOVED:
+        raise ValueError("a one-time code that has already left is not sent again")
+    return decrypt(message.body)
+
+
+def _forget_sensitive(message: OutboxMessage) -> None:
+    if message.sensitive:
+        message.body = SENSITIVE_REMOVED
 
 
 def recipient_of(message: OutboxMessage) -> str:
@@ -184,6 +210,7 @@ def mark_sent(*, db_session: Session, message: OutboxMessage, provider_id: str |
     message.updated_at = now
     if message.status not in FINAL_STATUSES:  # a status callback may already have said more
         message.status = OutboxStatus.sent
+    _forget_sensitive(message)
     db_session.flush()
 
 
@@ -194,6 +221,7 @@ def mark_retry(*, db_session: Session, message: OutboxMessage, error: str, max_a
     if message.attempts >= max_attempts:
         message.status = OutboxStatus.failed
         message.last_error = f"gave up after {message.attempts} tries: {error}"[:2000]
+        _forget_sensitive(message)
     else:
         message.status = OutboxStatus.queued
         message.last_error = error[:2000]
@@ -206,6 +234,7 @@ def mark_failed(*, db_session: Session, message: OutboxMessage, error: str, unde
     message.status = OutboxStatus.undeliverable if undeliverable else OutboxStatus.failed
     message.last_error = error[:2000]
     message.updated_at = utcnow()
+    _forget_sensitive(message)
     db_session.flush()
 
 
@@ -278,6 +307,8 @@ def requeue(*, db_session: Session, message_id: int) -> OutboxMessage:
     message = db_session.get(OutboxMessage, message_id)
     if message is None or message.status not in PROBLEM_STATUSES:
         raise OutboxError("only a failed or undeliverable message can be sent again")
+    if message.sensitive:
+        raise OutboxError("a one-time code is not sent again: the family asks the assistant for a new one")
     if message.kind is OutboxKind.sms and not message.opt_out_notice:
         if is_opted_out(db_session=db_session, phone=recipient_of(message)):
             raise OutboxError("the recipient replied STOP; they must reply START first")

@@ -38,6 +38,7 @@ from channels.outbox.models import OutboxKind, OutboxMessage, OutboxStatus
 from channels.outbox.service import (
     OPTED_OUT_ERROR,
     backoff,
+    body_of,
     claim_due,
     is_opted_out,
     mark_failed,
@@ -220,6 +221,7 @@ class OutboxWorker:
             message = db_session.get_one(OutboxMessage, message_id)
             try:
                 to = recipient_of(message)
+                body = body_of(message)
             except ValueError as exc:
                 mark_failed(db_session=db_session, message=message, error=str(exc))
                 return None
@@ -227,7 +229,7 @@ class OutboxWorker:
                 if is_opted_out(db_session=db_session, phone=to):
                     mark_failed(db_session=db_session, message=message, error=OPTED_OUT_ERROR, undeliverable=True)
                     return None
-            return Envelope(message.id, message.kind, to, message.subject, message.body)
+            return Envelope(message.id, message.kind, to, message.subject, body)
 
     def _send_one(self, message_id: int) -> None:
         envelope = self._envelope(message_id)

@@ -75,7 +75,6 @@ class VerificationCode(Base):
     wrong_tries: Mapped[int] = mapped_column(Integer, default=0)
     # Set on the fifth wrong try: no code goes to this person until then.
     locks_person_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True, index=True)
-    # The outbox message that carried the code (no foreign key: the outbox is another module's table), and when
-    # the code was removed from its text once sent.
+    # The outbox message that carried the code (no foreign key: the outbox is another module's table). The outbox
+    # keeps the code's text encrypted and removes it once the message has left (a "sensitive" message).
     outbox_message_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    message_cleared_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

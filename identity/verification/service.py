@@ -13,8 +13,8 @@ The steps, for one conversation (known only by Rasa's pseudonymous sender id):
 3. :func:`check_code` compares the typed code in constant time. Codes are single use, kept as keyed salted
    hashes, expire 10 minutes after they were asked for; 5 wrong tries lock the conversation, and the person the
    code went to, for 30 minutes; at most 3 codes an hour go to a person, and a conversation may ask for at most 3
-   an hour. Once the outbox has sent a code, the code is removed from the outbox row's text
-   (:func:`clear_sent_codes`). An unmatched conversation goes through exactly the same states (its "code"
+   an hour. The code goes to the outbox as a sensitive message: encrypted at rest, its text removed once it
+   has left, never sent again. An unmatched conversation goes through exactly the same states (its "code"
    expires, its wrong tries count and lock it), so no sequence of answers tells a match from a miss.
 4. :func:`verified_identity` is what a request is opened with, for an hour after the code was right.
 
@@ -33,7 +33,6 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from channels.outbox.models import OutboxMessage, OutboxStatus
 from channels.outbox.service import enqueue
 from identity.roster.models import RosterLink, RosterPerson
 from identity.roster.service import agents_of, contact_for_code, students_born_on
@@ -51,7 +50,6 @@ CODE = "code"
 DATE_MARKER = "[date]"
 CODE_MARKER = "[code]"
 RELATIONSHIPS = ("parent", "guardian", "student")
-CLEARED_MESSAGE = "[one-time verification code: removed from this record once sent]"
 _CODE_IN_TEXT = re.compile(r"(?<![\d-])(\d{3})[\s-]?(\d{3})(?![\d-])")
 
 
@@ -291,7 +289,7 @@ def _send_code(
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     salt = secrets.token_hex(16)
     subject, body = code_message(kind, language, sender_label, code, int(policy.code_ttl.total_seconds() // 60))
-    message = enqueue(db_session=db_session, kind=kind, to=address, body=body, subject=subject)
+    message = enqueue(db_session=db_session, kind=kind, to=address, body=body, subject=subject, sensitive=True)
     db_session.add(
         VerificationCode(
             session_id=session.id,
@@ -306,31 +304,6 @@ def _send_code(
         )
     )
     db_session.flush()
-
-
-def clear_sent_codes(*, db_session: Session, now: datetime | None = None) -> int:
-    """Remove codes from the text of outbox messages that have left (sent, delivered or failed).
-
-    The outbox keeps a message's text for the officers' view of what was sent; a code has no business there once
-    it is on its way. Returns how many messages were cleared. Runs at every verification step.
-    """
-    now = now or utcnow()
-    pending = db_session.execute(
-        select(VerificationCode, OutboxMessage)
-        .join(OutboxMessage, OutboxMessage.id == VerificationCode.outbox_message_id)
-        .where(
-            VerificationCode.message_cleared_at.is_(None),
-            OutboxMessage.status.not_in([OutboxStatus.queued, OutboxStatus.sending]),
-        )
-    ).tuples()
-    cleared = 0
-    for code, message in pending:
-        message.body = CLEARED_MESSAGE
-        code.message_cleared_at = now
-        cleared += 1
-    if cleared:
-        db_session.flush()
-    return cleared
 
 
 def _limits(session: VerificationSession, now: datetime, policy: VerificationPolicy) -> BirthDateResult | None:
@@ -357,7 +330,6 @@ def submit_birth_date(
     if claim.relationship not in RELATIONSHIPS:
         raise ValueError(f"unknown relationship {claim.relationship!r}")
     now = now or utcnow()
-    clear_sent_codes(db_session=db_session, now=now)
     session = _session(db_session, sender_id)
     assert session is not None
     held = _take_held(session, BIRTH_DATE, now, policy)
@@ -395,7 +367,6 @@ def resend_code(
 ) -> BirthDateResult:
     """A new code for the details already given (the old one stops working); ``no_date`` if none were given."""
     now = now or utcnow()
-    clear_sent_codes(db_session=db_session, now=now)
     session = _session(db_session, sender_id, create=False)
     if session is None:
         return BirthDateResult(BirthDateOutcome.no_date)
@@ -417,7 +388,6 @@ def check_code(
 ) -> CodeResult:
     """Check the code the family typed (held by the gateway) against the one sent, in constant time."""
     now = now or utcnow()
-    clear_sent_codes(db_session=db_session, now=now)
     session = _session(db_session, sender_id)
     assert session is not None
     typed = _take_held(session, CODE, now, policy)
@@ -483,7 +453,6 @@ def verified_identity(
 ) -> VerifiedIdentity | None:
     """Who this conversation verified as, and for which student (within ``policy.verified_for``), or None."""
     now = now or utcnow()
-    clear_sent_codes(db_session=db_session, now=now)
     session = _session(db_session, sender_id, create=False)
     if (
         session is None

@@ -17,7 +17,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels import contacts
-from channels.outbox.models import OutboxMessage, OutboxStatus
+from channels.outbox.models import OutboxMessage
+from channels.outbox.service import SENSITIVE_REMOVED, body_of, mark_sent
 from identity import vault
 from identity.roster.service import import_roster
 from identity.roster.writer import write_export
@@ -153,7 +154,7 @@ def sent(factory: sessionmaker[Session], to: str | None = None) -> list[OutboxMe
 
 
 def last_code(factory: sessionmaker[Session], to: str) -> str:
-    found = re.search(r"\b(\d{6})\b", sent(factory, to)[-1].body)
+    found = re.search(r"\b(\d{6})\b", body_of(sent(factory, to)[-1]))
     assert found
     return found.group(1)
 
@@ -168,7 +169,7 @@ def test_matched_and_unmatched_details_get_the_same_outcome_and_only_the_match_s
     messages = sent(db)
     assert len(messages) == 1 and messages[0].kind.value == "sms"
     assert contacts.decrypt(messages[0].recipient_encrypted) == ANA_SMS
-    assert "expires in 10 minutes" in messages[0].body
+    assert "expires in 10 minutes" in body_of(messages[0])
     # From here the two conversations behave alike too: a wrong code is just wrong in both.
     assert type_code(db, "c-miss", "123456") is CodeOutcome.wrong
     assert type_code(db, "c-hit", "000000" if last_code(db, ANA_SMS) != "000000" else "111111") is CodeOutcome.wrong
@@ -177,7 +178,7 @@ def test_matched_and_unmatched_details_get_the_same_outcome_and_only_the_match_s
 def test_names_and_dates_are_matched_the_way_families_write_them(db: sessionmaker[Session]) -> None:
     spanish = Claim("parent", "ANA MARIA LOPEZ RIVERA", "mateo garcia lopez")
     assert give_birth_date(db, "c-es", "17 de abril de 2013", spanish, language="es") == "code_sent"
-    assert "código de verificación" in sent(db, ANA_SMS)[-1].body
+    assert "código de verificación" in body_of(sent(db, ANA_SMS)[-1])
     day_first = Claim("parent", "López Rivera, Ana", "Mateo García López")
     assert give_birth_date(db, "c-dmy", "17/04/2013", day_first, language="es") == "code_sent"
     assert len(sent(db, ANA_SMS)) == 2
@@ -423,14 +424,16 @@ def test_dates_of_birth_are_typed_not_guessed(db: sessionmaker[Session]) -> None
     assert date.fromisoformat(MATEO_BORN) < TODAY
 
 
-def test_a_code_is_removed_from_the_outbox_once_sent(db: sessionmaker[Session]) -> None:
+def test_a_code_never_rests_in_clear_in_the_outbox_and_is_gone_once_sent(db: sessionmaker[Session]) -> None:
     give_birth_date(db, "c1", "4/17/2013", ANA)
-    code = last_code(db, ANA_SMS)
-    # Still waiting to go out: the worker needs the text.
+    code = last_code(db, ANA_SMS)  # what the worker will send (decrypted)
+    (queued,) = sent(db)
+    assert queued.sensitive and code not in queued.body  # waiting to go out: encrypted
     with unit_of_work(db) as db_session:
-        assert service.clear_sent_codes(db_session=db_session, now=NOW) == 0
-        message = db_session.scalars(select(OutboxMessage)).one()
-        message.status = OutboxStatus.sent
-    assert type_code(db, "c1", code) is CodeOutcome.verified  # every verification step clears what has left
+        message = db_session.get_one(OutboxMessage, queued.id)
+        mark_sent(db_session=db_session, message=message, provider_id="SM" + "0" * 32)
     (message,) = sent(db)
-    assert code not in message.body and message.body == service.CLEARED_MESSAGE
+    assert code not in message.body and message.body == SENSITIVE_REMOVED
+    with unit_of_work(db) as db_session, pytest.raises(ValueError):
+        body_of(db_session.get_one(OutboxMessage, queued.id))  # and it is never sent again
+    assert type_code(db, "c1", code) is CodeOutcome.verified  # the family typed it: it still works
