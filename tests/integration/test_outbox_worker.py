@@ -14,6 +14,7 @@ from channels import contacts
 from channels.contacts import BadContact
 from channels.outbox.models import OutboxMessage, OutboxStatus
 from channels.outbox.service import (
+    SENSITIVE_REMOVED,
     OutboxError,
     backoff,
     claim_due,
@@ -89,6 +90,32 @@ def test_a_refused_message_fails_for_good_and_is_listed(
         requeue(db_session=db_session, message_id=message_id)
     OutboxWorker(outbox_settings, session_factory).run_once()
     assert message(session_factory, message_id).status is OutboxStatus.sent
+
+
+def test_a_sensitive_message_goes_out_retried_but_is_never_stored_in_clear_nor_sent_again(
+    session_factory: sessionmaker[Session], outbox_settings: Settings, fake_twilio: FakeTwilio
+) -> None:
+    code_text = "Your verification code is 482913. It expires in 10 minutes."
+    with unit_of_work(session_factory) as db_session:
+        message_id = enqueue(db_session=db_session, kind="sms", to=PARENT, body=code_text, sensitive=True).id
+    assert "482913" not in message(session_factory, message_id).body
+    fake_twilio.fail_next(1, status=503)  # a try that may pass: the text is still needed and still readable
+    worker = OutboxWorker(outbox_settings, session_factory)
+    worker.run_once()
+    assert message(session_factory, message_id).status is OutboxStatus.queued
+    time.sleep(0.2)
+    worker.run_once()
+    (accepted,) = fake_twilio.messages
+    assert accepted["body"] == code_text  # the family gets the code ...
+    sent = message(session_factory, message_id)
+    assert sent.status is OutboxStatus.sent and sent.body == SENSITIVE_REMOVED  # ... the database keeps none of it
+    fake_twilio.fail_to(PARENT, status=400, code=21211)
+    with unit_of_work(session_factory) as db_session:
+        failed_id = enqueue(db_session=db_session, kind="sms", to=PARENT, body=code_text, sensitive=True).id
+    worker.run_once()
+    assert message(session_factory, failed_id).body == SENSITIVE_REMOVED
+    with unit_of_work(session_factory) as db_session, pytest.raises(OutboxError, match="asks the assistant for a new"):
+        requeue(db_session=db_session, message_id=failed_id)
 
 
 def test_the_worker_gives_up_after_the_last_try(

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from channels.models import Conversation
 from channels.outbox.models import OutboxStatus
+from channels.outbox.service import enqueue
 from knowledge.district import District
 from tests.fakes import fixtures
 from tests.fakes.fixtures import Gateway
@@ -182,6 +183,20 @@ def test_failed_messages_are_visible_in_the_console_and_can_be_sent_again(gatewa
     gateway.deliver()
     assert gateway.twilio.sent_to(PARENT) == ["Answer to: hello"]
     assert "No failed messages." in gateway.client.get("/console/outbox").text
+
+
+def test_a_failed_one_time_code_is_listed_without_its_text_and_cannot_be_sent_again(gateway: Gateway) -> None:
+    gateway.twilio.fail_to(PARENT, status=400, code=21211)
+    with unit_of_work(gateway.session_factory) as db_session:
+        code_id = enqueue(db_session=db_session, kind="sms", to=PARENT, body="Your code is 482913.", sensitive=True).id
+    gateway.deliver()
+    add(gateway, "admin@maplevalley.example.org", OfficerRole.administrator, name="Ada Admin")
+    csrf = gateway.login("admin@maplevalley.example.org", PASSWORD)
+    page = gateway.client.get("/console/outbox").text
+    assert "21211" in page and "482913" not in page
+    assert "A one-time code is not sent again" in page and f"/console/outbox/{code_id}/retry" not in page
+    again = gateway.client.post(f"/console/outbox/{code_id}/retry", data={"csrf_token": csrf}, follow_redirects=False)
+    assert again.status_code == 409
 
 
 def test_school_contacts_do_not_see_the_failed_messages_page(gateway: Gateway) -> None:
