@@ -1,20 +1,23 @@
 """Retrieval over the knowledge base, one index per language.
 
-Each article is indexed in fields: its title, its ways-of-asking (``asked_as``), its short answer, its body, and
-(weighted down) the title and ways-of-asking of the same article in the other language, so that a Spanglish
-question still finds its article when a word is missing from the concept map. Terms are
-:func:`knowledge.text.terms` (concept tokens and light stems), after each unknown query word is corrected to the
-nearest indexed word (typos; a corrected word counts for less; a word whose stem or concept is already indexed is
-another form of a known word, "charging" like "charge", and is left alone). A term's rarity (idf) is counted over
-what the articles are about (titles and ways of asking), so that words every body mentions in passing ("see",
-"records") still tell "Seeing your child's records" from the rest. An article's score is
+Each article is indexed in fields: its title, its ways-of-asking (``asked_as``), the family questions filed under
+its topic (:mod:`knowledge.examples`, spelling-corrected like a query), its short answer, its body, and (weighted
+down) the title and ways-of-asking of the same article in the other language, so that a Spanglish question still
+finds its article when a word is missing from the concept map. The family questions count as ways of asking too.
+Terms are :func:`knowledge.text.terms` (concept tokens and light stems), after each unknown query word is
+corrected to the nearest word of the articles (typos; a corrected word counts for less; a word whose stem or
+concept is already indexed is another form of a known word, "charging" like "charge", and is left alone). A term's
+rarity (idf) is counted over what the articles are about (titles, ways of asking and family questions), so that
+words every body mentions in passing ("see", "records") still tell "Seeing your child's records" from the rest.
+An article's score is
 
 - BM25F over the fields (each field with its own weight and length normalisation), over both the concept token
   and the stem of each query word (a word counts once however often it is repeated),
-- times a bonus for the closest single way-of-asking, for the centre of all of them, and for the share of the
-  title the question covers (rewards the kind of question the article answers, not scattered words),
-- plus a phrase bonus for each pair of nearby query words that also stand together in the title, a way of asking
-  or the short answer ("court order", "opt out", "how long ... see"), worth the rarity of the pair,
+- times a bonus for the closest single way-of-asking, for the centre of all of them, for the share of the title
+  the question covers (rewards the kind of question the article answers, not scattered words), and for the
+  article's naive-Bayes posterior over the terms of its ways of asking,
+- plus a phrase bonus for each pair of nearby query words that also stand together in the title, a way of asking,
+  a family question or the short answer ("court order", "opt out", "how long ... see"), worth the rarity of the pair,
 - times a penalty for an article about one state's law when the question does not name that state.
 
 Cross-language evidence: the question is also ranked, the same way, against the same articles in the other
@@ -22,14 +25,20 @@ language (the concept tokens are shared by both languages, and a Spanglish quest
 English twin), and the article whose twin ranks well gets a bonus in proportion to the twin's score. The two
 rankings are independent opinions from differently worded texts, so together they err less than either.
 
+Learned evidence: a topic classifier (:mod:`knowledge.classifier`), trained on the titles, ways of asking and
+family questions of the language, gives each topic a probability for the question; every article's score is
+finally multiplied by ``1 + CLASSIFIER_WEIGHT * probability``. It learns what word overlap cannot: which words tell
+two neighbouring topics apart.
+
 The caller gets ranked :class:`Hit` objects (one per topic) and a :class:`Verdict`: ``confident`` (answer with
 the top article), ``ambiguous`` (offer the best two or three) or ``none`` (say so and offer a person). The verdict
 rests on evidence, not on the raw score: how much of the question the top article explains (``coverage``: the
 share of the question's informative words, weighted by rarity, that the article contains; words no article
 contains count against it), how specific the match is (telling words and rare word pairs in common), whether the
-question is nearly one of its ways of asking, and how far the article is ahead of the second one. A long, chatty
-question can explain little of itself and still be plainly on topic: with enough telling words and rare word pairs
-in the top article it gets the choices (``ambiguous``) rather than ``none``.
+question is nearly one of its ways of asking, how far the article is ahead of the second one, and whether the
+classifier agrees (never an outright answer below ``CONFIDENT_PROBABILITY``). A long, chatty question can explain
+little of itself and still be plainly on topic: with enough telling words and rare word pairs in the top article
+it gets the choices (``ambiguous``) rather than ``none``.
 """
 
 from __future__ import annotations
@@ -41,24 +50,36 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from knowledge.articles import PLACEHOLDER_RE, Article
+from knowledge.classifier import TopicClassifier, trained
+from knowledge.examples import Example, by_topic
 from knowledge.text import CONCEPT_OF, STATE_CONCEPTS, STOP_WORDS, edit_distance_at_most, terms, tokens, word_terms
 
 Verdict = Literal["confident", "ambiguous", "none"]
 
-# Ranking, tuned on the TUNE half of bench/data/kb_questions.tsv and the shared development questions
-# (bench/kb_accuracy.py; the rule of the split is in bench/data/kb_split.txt).
+# Ranking, tuned by cross-validation over the family questions (each fold asked of an index built without it) and
+# on the shared development questions (bench/kb_accuracy.py --tuning); never on the held-out set.
 # BM25F: each field's weight and length normalisation, and the term-frequency saturation.
-FIELD_WEIGHTS: dict[str, float] = {"title": 3.0, "asked": 2.0, "short": 1.0, "body": 1.0, "other": 0.3}
-FIELD_B: dict[str, float] = {"title": 0.3, "asked": 0.5, "short": 0.5, "body": 0.75, "other": 0.5}
+FIELD_WEIGHTS: dict[str, float] = {
+    "title": 3.0,
+    "asked": 2.0,
+    "examples": 1.0,
+    "short": 1.0,
+    "body": 1.0,
+    "other": 0.3,
+}
+FIELD_B: dict[str, float] = {"title": 0.3, "asked": 0.5, "examples": 0.5, "short": 0.5, "body": 0.75, "other": 0.5}
 K1 = 3.0
-IDF_FIELDS: tuple[str, ...] = ("title", "asked")  # a term's document frequency counts these fields ...
+IDF_FIELDS: tuple[str, ...] = ("title", "asked", "examples")  # a term's document frequency counts these fields ...
 IDF_REST = 0.25  # ... and an article that has the term only in its other fields counts this much
 CORRECTED_WEIGHT = 0.7  # a word changed by the spelling corrector counts for this much of a word as typed
 ASKED_BONUS = 1.5  # score *= 1 + ASKED_BONUS * similarity (0-1) to the closest way-of-asking (or the title)
 CENTROID_BONUS = 1.5  # ... + CENTROID_BONUS * cosine (0-1) to the centre of all the article's ways of asking
 TITLE_BONUS = 1.0  # ... + TITLE_BONUS * (share of the title's words the question has) ** 2
+NB_BONUS = 1.0  # ... + NB_BONUS * the article's naive-Bayes posterior over its ways of asking and family questions
+NB_ALPHA = 0.1  # add-alpha smoothing of the naive-Bayes term counts
 PAIR_WINDOW = 2  # query words this close (one word may stand between) form a pair ...
 PHRASE_WEIGHT = 0.4  # ... and each pair found together in the article adds this times the pair's idf
+CLASSIFIER_WEIGHT = 1.0  # finally, score *= 1 + CLASSIFIER_WEIGHT * the topic's probability (knowledge.classifier)
 # An article about one state's law answers a question that names that state (or one of its cities); otherwise
 # its score is multiplied by this, so that a general question gets the general answer.
 UNNAMED_STATE_FACTOR = 0.7
@@ -68,7 +89,8 @@ UNNAMED_STATE_FACTOR = 0.7
 # twins have more and more varied ways of asking.
 TWIN_BONUS = {"en": 1.0, "es": 2.0}
 
-# Verdict, calibrated on the same TUNE questions and on off-topic questions (bench/data/kb_negatives.tsv).
+# Verdict, calibrated on the same questions and on off-topic questions (bench/data/kb_negatives.tsv).
+CONFIDENT_PROBABILITY = 0.5  # never answer outright unless the topic classifier gives the topic at least this
 UNKNOWN_MASS = 1.0  # a word no article contains weighs as much as a word found in a single article
 INFORMATIVE_IDF = 0.7  # a word found in fewer than about half of the articles' titles and ways of asking
 MIN_COVERAGE = 0.3  # below this share of the question's informative mass, the top article is no answer
@@ -140,6 +162,7 @@ class _Evidence:
     informative: int  # question words found in the article that are rare enough to tell articles apart
     overlap: float  # similarity (0-1) of the question to the article's closest way of asking or title
     phrase: float  # rarity (summed idf) of the pairs of neighbouring question words found together in the article
+    likely: float = 1.0  # the topic classifier's probability for the article's topic (1 without a classifier)
 
 
 def _strip_placeholders(text: str) -> str:
@@ -169,16 +192,23 @@ class LanguageIndex:
     indexed as a low-weight field so that words of the other language still count.
     """
 
-    def __init__(self, articles: Iterable[Article], companions: Mapping[str, Article] | None = None) -> None:
+    def __init__(
+        self,
+        articles: Iterable[Article],
+        companions: Mapping[str, Article] | None = None,
+        examples: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         companions = companions or {}
+        examples = examples or {}
+        articles = list(articles)
         self.twin: LanguageIndex | None = None  # the same articles in the other language (set by KnowledgeBase)
-        self.lang = ""  # the language of the articles (the first article's)
-        fields: list[dict[str, Counter[str]]] = []
-        self.docs: list[_Doc] = []
+        self.lang = articles[0].lang if articles else ""
+        # The spelling corrector's vocabulary: the words of the articles (and of the concept map), not of the
+        # family questions, which have typos of their own; those are corrected like a query before indexing.
         vocabulary: set[str] = {w for w in CONCEPT_OF if w not in STOP_WORDS}
         self.word_df: Counter[str] = Counter()  # in how many articles each word appears (spelling correction)
+        texts_of: list[dict[str, list[str]]] = []
         for article in articles:
-            self.lang = self.lang or article.lang
             other = companions.get(article.id)
             texts = {
                 "title": [article.title],
@@ -187,16 +217,7 @@ class LanguageIndex:
                 "body": [_strip_placeholders(article.body)],
                 "other": [other.title, *other.asked_as] if other else [],
             }
-            fields.append({name: Counter(t for part in parts for t in terms(part)) for name, parts in texts.items()})
-            pairs: set[tuple[str, str]] = set()
-            for part in (*texts["title"], *texts["asked"], *texts["short"]):
-                pairs |= _pairs(part)
-            own = frozenset(t for name, counter in fields[-1].items() if name != "other" for t in counter)
-            state = None
-            if article.jurisdiction == "state" and len(article.states) == 1 and article.states[0] in STATE_CONCEPTS:
-                state = "@" + STATE_CONCEPTS[article.states[0]]
-            title = [frozenset(unit) for unit in map(word_terms, tokens(article.title)) if unit]
-            self.docs.append(_Doc(article, {}, own, frozenset(pairs), title, state))
+            texts_of.append(texts)
             own_words = {
                 w
                 for name in ("title", "asked", "short", "body")
@@ -211,6 +232,42 @@ class LanguageIndex:
         for word in sorted(vocabulary):
             self._by_start.setdefault((word[0], len(word)), []).append(word)
         self._corrections: dict[str, str] = {}
+        self._building = True  # while indexing, the parse of each question is kept (_parsed)
+        self._parsed: dict[str, list[_Word]] = {}
+        self._known: set[str] = {t for texts in texts_of for parts in texts.values() for p in parts for t in terms(p)}
+
+        fields: list[dict[str, Counter[str]]] = []
+        self.docs: list[_Doc] = []
+        example_terms: list[list[list[str]]] = []  # per article, the corrected terms of each family question
+        for article, texts in zip(articles, texts_of, strict=True):
+            corrected = [self.query_terms(q) for q in examples.get(article.topic, ())]
+            example_terms.append([t for t in corrected if t])
+            doc_fields = {name: Counter(t for part in parts for t in terms(part)) for name, parts in texts.items()}
+            doc_fields["examples"] = Counter(t for q in example_terms[-1] for t in q)
+            fields.append(doc_fields)
+            pairs: set[tuple[str, str]] = set()
+            for part in (*texts["title"], *texts["asked"], *texts["short"]):
+                pairs |= _pairs(part)
+            for question in examples.get(article.topic, ()):
+                pairs |= self._query_pairs(question)
+            own = frozenset(t for name, counter in doc_fields.items() if name != "other" for t in counter)
+            state = None
+            if article.jurisdiction == "state" and len(article.states) == 1 and article.states[0] in STATE_CONCEPTS:
+                state = "@" + STATE_CONCEPTS[article.states[0]]
+            title = [frozenset(unit) for unit in map(word_terms, tokens(article.title)) if unit]
+            self.docs.append(_Doc(article, {}, own, frozenset(pairs), title, state))
+        self._known |= {t for per_article in example_terms for q in per_article for t in q}
+        self.classifier: TopicClassifier | None = None
+        if CLASSIFIER_WEIGHT and self.docs:
+            questions = [
+                (q, doc.article.topic)
+                for doc in self.docs
+                for q in (doc.article.title, *doc.article.asked_as, *examples.get(doc.article.topic, ()))
+            ]
+            key = "\n".join([self.lang, *sorted(self.vocabulary), *sorted(self._known)])
+            self.classifier = trained(questions, self.features, key)
+        self._building = False
+        self._parsed.clear()
 
         n = len(self.docs)
         df: Counter[str] = Counter()
@@ -232,21 +289,29 @@ class LanguageIndex:
         avg_len = {name: (sum(length[name] for length in lengths) / n if n else 0.0) or 1.0 for name in FIELD_WEIGHTS}
         # term -> (article number, number of its way of asking) for every way of asking (and title) that has it
         self._asked_postings: dict[str, list[tuple[int, int]]] = {}
+        self._nb: list[tuple[Counter[str], int]] = []  # per article: in how many of its questions each term is
         for number, (doc, doc_fields, length) in enumerate(zip(self.docs, fields, lengths, strict=True)):
             for name, counter in doc_fields.items():
                 norm = 1 - FIELD_B[name] + FIELD_B[name] * length[name] / avg_len[name]
                 for term, count in counter.items():
                     doc.weighted[term] = doc.weighted.get(term, 0.0) + FIELD_WEIGHTS[name] * count / norm
-            for question in (*doc.article.asked_as, doc.article.title):
-                vector = {t: self.idf[t] for t in terms(question) if t in self.idf}
-                if vector:
-                    for term in vector:
-                        self._asked_postings.setdefault(term, []).append((number, len(doc.asked)))
-                    doc.asked.append((vector, sum(vector.values())))
+            own_questions = [terms(q) for q in (*doc.article.asked_as, doc.article.title)]
+            family = example_terms[number]
             centroid: Counter[str] = Counter()
-            for vector, _total in doc.asked:
+            for question_terms in (*own_questions, *family):
+                vector = {t: self.idf[t] for t in question_terms if t in self.idf}
+                if not vector:
+                    continue
                 centroid.update(_unit(vector))
+                for term in vector:
+                    self._asked_postings.setdefault(term, []).append((number, len(doc.asked)))
+                doc.asked.append((vector, sum(vector.values())))
             doc.centroid = _unit(centroid)
+            nb_counts: Counter[str] = Counter()
+            for question_terms in (*own_questions, *family):
+                nb_counts.update(set(question_terms))
+            self._nb.append((nb_counts, sum(nb_counts.values())))
+        self._nb_vocabulary = len({t for counts, _total in self._nb for t in counts}) or 1
 
     def correct(self, word: str) -> str:
         """``word`` or the indexed word it most likely misspells.
@@ -258,7 +323,7 @@ class LanguageIndex:
         """
         if word in self.vocabulary or word in STOP_WORDS or len(word) < 6 or not word.isalpha():
             return word
-        if any(t in self.idf for t in word_terms(word)):
+        if any(t in self._known for t in word_terms(word)):
             return word  # another form of an indexed word ("charging" like "charge"), not a typo
         cached = self._corrections.get(word)
         if cached is not None:
@@ -280,12 +345,29 @@ class LanguageIndex:
         return best
 
     def _query(self, query: str) -> list[_Word]:
+        if self._building and query in self._parsed:
+            return self._parsed[query]  # a family question is read three times while indexing
         out: list[_Word] = []
         for word in tokens(query):
             fixed = self.correct(word)
             units = word_terms(fixed)
             if units:
                 out.append(_Word(tuple(units), 1.0 if fixed == word else CORRECTED_WEIGHT))
+        if self._building:
+            self._parsed[query] = out
+        return out
+
+    def features(self, text: str) -> frozenset[str]:
+        """What the topic classifier sees of ``text``: its retrieval terms and its words as typed."""
+        return frozenset(self.query_terms(text)) | {"w:" + word for word in tokens(text)}
+
+    def _query_pairs(self, text: str) -> set[tuple[str, str]]:
+        """Like :func:`_pairs`, after spelling correction (for family questions, which have typos)."""
+        units = [w.terms for w in self._query(text)]
+        out: set[tuple[str, str]] = set()
+        for i, left in enumerate(units):
+            for right in units[i + 1 : i + 3]:
+                out.update((a, b) if a < b else (b, a) for a in left for b in right if a != b)
         return out
 
     def query_terms(self, query: str) -> list[str]:
@@ -341,7 +423,19 @@ class LanguageIndex:
                 value = shared / (asked_total + q_total - shared)
                 if value > overlap_of.get(number, 0.0):
                     overlap_of[number] = value
+        posterior: list[float] = []
+        if NB_BONUS:
+            known = [t for t in q_weight if any(t in counts for counts, _total in self._nb)]
+            logs = [
+                sum(math.log((counts.get(t, 0) + NB_ALPHA) / (total + NB_ALPHA * self._nb_vocabulary)) for t in known)
+                for counts, total in self._nb
+            ]
+            top_log = max(logs, default=0.0)
+            exps = [math.exp(v - top_log) for v in logs]
+            norm = sum(exps) or 1.0
+            posterior = [v / norm for v in exps]
 
+        likely = self.classifier.probabilities(self.features(query)) if self.classifier else {}
         ranked: list[tuple[float, _Evidence, _Doc]] = []
         for number, doc in enumerate(self.docs):
             score = 0.0
@@ -362,17 +456,20 @@ class LanguageIndex:
                 + ASKED_BONUS * overlap
                 + CENTROID_BONUS * centre
                 + TITLE_BONUS * titled**2
+                + (NB_BONUS * posterior[number] if posterior else 0.0)
                 + twin_weight * twin_score.get(doc.article.id, 0.0)
             )
             total += PHRASE_WEIGHT * phrase
             if doc.state and doc.state not in q_weight:
                 total *= UNNAMED_STATE_FACTOR
+            total *= 1 + CLASSIFIER_WEIGHT * likely.get(doc.article.topic, 0.0)
             matched = [m for m, w in zip(word_mass, q_words, strict=True) if any(t in doc.own for t in w.terms)]
             evidence = _Evidence(
                 coverage=sum(matched) / total_mass,
                 informative=sum(1 for m in matched if m >= INFORMATIVE_IDF),
                 overlap=overlap,
                 phrase=phrase,
+                likely=likely.get(doc.article.topic, 0.0) if likely else 1.0,
             )
             ranked.append((total, evidence, doc))
         ranked.sort(key=lambda item: (-item[0], item[2].article.id))
@@ -406,6 +503,8 @@ def _verdict(hits: Sequence[Hit], top: _Evidence) -> Verdict:
     if top.coverage < MIN_COVERAGE:
         rescued = top.informative >= RESCUE_INFORMATIVE and top.phrase >= RESCUE_PHRASE
         return "ambiguous" if rescued else "none"
+    if top.likely < CONFIDENT_PROBABILITY:
+        return "ambiguous"
     margin = hits[0].score / hits[1].score if len(hits) > 1 and hits[1].score > 0 else math.inf
     if top.overlap >= CONFIDENT_OVERLAP and margin > 1.0:
         return "confident"
@@ -422,13 +521,15 @@ def _verdict(hits: Sequence[Hit], top: _Evidence) -> Verdict:
 class KnowledgeBase:
     """All articles, an index per language, lookup by id."""
 
-    def __init__(self, articles: Iterable[Article]) -> None:
+    def __init__(self, articles: Iterable[Article], examples: Iterable[Example] = ()) -> None:
         self.articles = list(articles)
+        self.examples = list(examples)
         self.by_id: dict[tuple[str, str], Article] = {(a.lang, a.id): a for a in self.articles}
         self.indexes = {
             lang: LanguageIndex(
                 (a for a in self.articles if a.lang == lang),
                 {a.id: a for a in self.articles if a.lang != lang},
+                by_topic(self.examples, lang),
             )
             for lang in ("en", "es")
         }

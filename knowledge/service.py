@@ -1,7 +1,8 @@
 """The knowledge service the action server and the public pages call.
 
 It answers a question in a language with rendered articles (district placeholders filled) and a verdict, and
-reloads the articles and the district file when they change on disk (checked at most every few seconds), so an
+reloads the articles, the family questions (``questions.tsv``, examples for retrieval) and the district file when
+they change on disk (checked at most every few seconds), so an
 edited article is live without retraining or restarting anything.
 """
 
@@ -14,9 +15,15 @@ from pathlib import Path
 
 from knowledge.articles import ARTICLES_DIR, Article, load_articles, placeholder_values, render
 from knowledge.district import District, load_district
+from knowledge.examples import EXAMPLES_FILE, load_examples
 from knowledge.search import KnowledgeBase, Verdict
 
 RELOAD_CHECK_SECONDS = 3.0
+# Knowledge bases built in this process, by the files they were built from (path, mtime, size of each): building
+# one trains the topic classifier (seconds), and every service over the same unchanged files can share it.
+_BUILT: dict[tuple[tuple[str, int, int], ...], KnowledgeBase] = {}
+_BUILT_LIMIT = 4
+_BUILT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -74,11 +81,29 @@ def unwrap(text: str) -> str:
 def _signature(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
     entries: list[tuple[str, int, int]] = []
     for root in paths:
-        candidates = sorted(root.rglob("*.yml")) if root.is_dir() else [root]
+        candidates = sorted([*root.rglob("*.yml"), *root.rglob("*.tsv")]) if root.is_dir() else [root]
         for path in candidates:
             stat = path.stat()
             entries.append((str(path), stat.st_mtime_ns, stat.st_size))
     return tuple(entries)
+
+
+def _knowledge_base(articles_dir: Path) -> KnowledgeBase:
+    """The knowledge base of the articles and family questions under ``articles_dir`` (shared while unchanged)."""
+    key = _signature([articles_dir])
+    with _BUILT_LOCK:
+        found = _BUILT.get(key)
+    if found is not None:
+        return found
+    kb = KnowledgeBase(
+        (item.article for item in load_articles(articles_dir)),
+        load_examples(articles_dir / EXAMPLES_FILE.name),
+    )
+    with _BUILT_LOCK:
+        if len(_BUILT) >= _BUILT_LIMIT:
+            _BUILT.pop(next(iter(_BUILT)))
+        _BUILT[key] = kb
+    return kb
 
 
 class KnowledgeService:
@@ -104,7 +129,7 @@ class KnowledgeService:
             signature = _signature([self.articles_dir, self.district_file])
             if signature == self._signature and not force:
                 return
-            kb = KnowledgeBase(item.article for item in load_articles(self.articles_dir))
+            kb = _knowledge_base(self.articles_dir)
             district = load_district(self.district_file)
             self._kb, self._district, self._signature = kb, district, signature
 

@@ -3,7 +3,9 @@
 Errors (the command fails): a file that does not parse or breaks the schema, a topic of ``topics.yml`` missing in
 either language, an unknown topic, a duplicate id within a language, an article without sources, a short answer
 over 320 characters, an unknown placeholder, a related id that does not exist, an English article without its
-Spanish pair (or the reverse). Warnings: a review older than 12 months, text far above the target reading level.
+Spanish pair (or the reverse), a family question (``questions.tsv``) that does not parse, names an unknown
+topic or is listed twice. Warnings: a review older than 12 months, text far above the target reading level, a
+family question that is already one of an article's ways of asking.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from knowledge.articles import (
     LoadedArticle,
     parse_article,
 )
+from knowledge.examples import EXAMPLES_FILE, Example, ExampleError, load_examples
 from knowledge.readability import reading_grade
+from knowledge.text import words
 
 TOPICS_FILE = Path(__file__).resolve().parent / "topics.yml"
 _TOPIC_LINE = re.compile(r"^  ([a-z0-9_]+):\s*$")
@@ -47,6 +51,7 @@ class Report:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     articles: list[LoadedArticle] = field(default_factory=list)
+    examples: list[Example] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -55,7 +60,7 @@ class Report:
 
 
 def validate(root: Path = ARTICLES_DIR, topics_file: Path = TOPICS_FILE, today: date | None = None) -> Report:
-    """Check every article under ``root`` against ``topics_file``."""
+    """Check every article under ``root``, and the family questions beside them, against ``topics_file``."""
     today = today or date.today()
     report = Report()
     topics = load_topics(topics_file)
@@ -106,4 +111,25 @@ def validate(root: Path = ARTICLES_DIR, topics_file: Path = TOPICS_FILE, today: 
         for article_id, path in ids[lang].items():
             if article_id not in ids[other]:
                 report.errors.append(f"{path}: no {other} version of {article_id!r}")
+    _validate_examples(root / EXAMPLES_FILE.name, known_topics, report)
     return report
+
+
+def _validate_examples(path: Path, known_topics: set[str], report: Report) -> None:
+    try:
+        report.examples = load_examples(path)
+    except ExampleError as exc:
+        report.errors.append(str(exc))
+        return
+    asked = {(i.article.lang, " ".join(words(q))): i.path for i in report.articles for q in i.article.asked_as}
+    seen: dict[tuple[str, str], str] = {}
+    for example in report.examples:
+        for topic in (example.topic, *example.also):
+            if topic not in known_topics:
+                report.errors.append(f"{path}: unknown topic {topic!r} for {example.question!r}")
+        key = (example.lang, " ".join(words(example.question)))
+        if key in seen:
+            report.errors.append(f"{path}: {example.question!r} is listed twice (also as {seen[key]!r})")
+        seen[key] = example.question
+        if key in asked:
+            report.warnings.append(f"{path}: {example.question!r} is already a way of asking in {asked[key]}")

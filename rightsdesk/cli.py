@@ -79,7 +79,7 @@ def cmd_kb_validate(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
     languages = {item.article.lang for item in report.articles}
     print(
-        f"{len(report.articles)} articles in {len(languages)} languages: "
+        f"{len(report.articles)} articles in {len(languages)} languages, {len(report.examples)} family questions: "
         f"{len(report.errors)} errors, {len(report.warnings)} warnings"
     )
     return 0 if report.ok else 1

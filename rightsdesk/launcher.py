@@ -202,7 +202,7 @@ class Stack:
             [
                 app_python,
                 "-m",
-                "rasa_sdk",
+                "actions.server",
                 "--actions",
                 "actions",
                 "--port",

@@ -88,3 +88,35 @@ def test_stale_review_is_a_warning_not_an_error(kb: Path) -> None:
     report = validate(kb, today=date(2026, 11, 28))
     assert report.ok
     assert any("coppa.yml: last reviewed 2024-01-02" in w for w in report.warnings)
+
+
+def append_question(kb: Path, line: str) -> None:
+    with (kb / "questions.tsv").open("a", encoding="utf-8") as fh:
+        fh.write(line + "\n")
+
+
+def test_the_shipped_family_questions_cover_every_topic_in_both_languages() -> None:
+    report = validate()
+    for lang in ("en", "es"):
+        covered = {e.topic for e in report.examples if e.lang == lang}
+        assert covered == set(load_topics()), lang
+
+
+def test_family_question_with_unknown_topic_or_language(kb: Path) -> None:
+    append_question(kb, "whats for lunch\ten\tlunch_menu\t")
+    errors = errors_after(kb)
+    assert "unknown topic 'lunch_menu' for 'whats for lunch'" in errors
+    append_question(kb, "was ist FERPA\tde\tferpa_overview\t")
+    assert "language must be one of en, es, got 'de'" in errors_after(kb)
+
+
+def test_family_question_with_missing_column_names_its_line(kb: Path) -> None:
+    lines = (kb / "questions.tsv").read_text(encoding="utf-8").count("\n")
+    append_question(kb, "can i see my sons file\ten")
+    assert f"questions.tsv:{lines + 1}: expected 4 tab-separated columns, got 2" in errors_after(kb)
+
+
+def test_family_question_listed_twice(kb: Path) -> None:
+    append_question(kb, "Can I see my sons file??\ten\tferpa_inspect_review\t")
+    append_question(kb, "can i see my sons file\ten\tferpa_inspect_review\t")
+    assert "'can i see my sons file' is listed twice" in errors_after(kb)

@@ -44,3 +44,20 @@ def test_the_answer_is_in_the_language_asked() -> None:
     service = KnowledgeService(DEMO, "http://x")
     answer = service.answer("¿puedo pedir una copia del expediente de mi hijo?", "es")
     assert answer.articles and all(a.lang == "es" for a in answer.articles)
+
+
+def test_a_new_family_question_is_live_without_retraining(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # A word no article uses ("Skyward", a student information system) means nothing until a family question
+    # with it is added to questions.tsv; then the service, reloading the file, finds the article it was filed under.
+    monkeypatch.setattr(service_module, "RELOAD_CHECK_SECONDS", 0.0)
+    root = tmp_path / "articles"
+    shutil.copytree(ARTICLES_DIR, root)
+    service = KnowledgeService(DEMO, "http://x", articles_dir=root)
+    question = "what does skyward keep on my son"
+    before = service.answer(question, "en")
+    assert before.articles[0].topic != "third_party_vendors"
+    time.sleep(0.01)
+    with (root / "questions.tsv").open("a", encoding="utf-8") as fh:
+        fh.write("which company runs skyward and what does it have on my kids\ten\tthird_party_vendors\t\n")
+    after = service.answer(question, "en")
+    assert after.articles[0].topic == "third_party_vendors"

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from knowledge.articles import load_articles
+from knowledge.examples import load_examples
 from knowledge.search import KnowledgeBase, LanguageIndex, SearchResult
 from knowledge.text import fold, stem, terms, words
 
@@ -15,7 +16,7 @@ RECORDS = "ferpa_inspect_review"  # "Seeing your child's records" / "Ver el expe
 
 @pytest.fixture(scope="module")
 def kb() -> KnowledgeBase:
-    return KnowledgeBase(item.article for item in load_articles())
+    return KnowledgeBase((item.article for item in load_articles()), load_examples())
 
 
 def topics(result: SearchResult) -> list[str]:
@@ -156,7 +157,7 @@ def test_an_empty_or_stop_word_question_finds_nothing(kb: KnowledgeBase) -> None
 def test_search_is_deterministic_and_fast(kb: KnowledgeBase) -> None:
     question = "my ex wife told the school not to share anything with me, can they do that"
     first = kb.search(question, "en")
-    fresh = KnowledgeBase(kb.articles).search(question, "en")
+    fresh = KnowledgeBase(kb.articles, kb.examples).search(question, "en")
     assert [h.article.id for h in first.hits] == [h.article.id for h in fresh.hits]
     assert first.verdict == fresh.verdict
     started = time.perf_counter()
@@ -275,8 +276,9 @@ def test_another_form_of_an_indexed_word_is_not_corrected_into_a_different_word(
 
 def test_a_long_chatty_question_with_strong_evidence_gets_choices_not_nothing(kb: KnowledgeBase) -> None:
     question = (
-        "ok so long story short, my boy turned eighteen over the summer and now the front desk lady refuses to "
-        "tell me his grades, even though he still lives under my roof and i cover his car insurance"
+        "ok so long story short, my boy turned eighteen over the summer, bought a truck, moved in with his buddies "
+        "across town, quit his bowling league, and now the front desk lady refuses to tell me his grades, even "
+        "though i cover his car insurance and his cellphone bill"
     )
     result = kb.search(question, "en")
     assert result.coverage < 0.3  # most of its words are about the family, not the law ...
@@ -284,7 +286,8 @@ def test_a_long_chatty_question_with_strong_evidence_gets_choices_not_nothing(kb
     assert topics(result)[0] == "rights_transfer_18"
 
 
-def test_no_way_of_asking_is_a_copy_of_a_benchmark_question(kb: KnowledgeBase) -> None:
+def test_no_held_out_question_is_a_way_of_asking_or_a_family_question(kb: KnowledgeBase) -> None:
+    # The held-out sets measure questions the system has never seen: none may be among what retrieval learns from.
     import csv
 
     from rightsdesk.settings import REPO_ROOT
@@ -293,8 +296,9 @@ def test_no_way_of_asking_is_a_copy_of_a_benchmark_question(kb: KnowledgeBase) -
         return " ".join(words(text))
 
     paths = [
-        REPO_ROOT / "bench" / "data" / "kb_questions.tsv",
-        REPO_ROOT / "bench" / "data" / "kb_questions_holdout2.tsv",
+        REPO_ROOT / "bench" / "data" / "kb_questions_holdout3.tsv",
+        REPO_ROOT / "bench" / "data" / "kb_negatives_holdout3.tsv",
+        REPO_ROOT / "bench" / "data" / "kb_negatives.tsv",
         REPO_ROOT.parent / "shared" / "eval" / "dev_questions.tsv",
     ]
     questions: set[tuple[str, str]] = set()
@@ -303,5 +307,8 @@ def test_no_way_of_asking_is_a_copy_of_a_benchmark_question(kb: KnowledgeBase) -
             with path.open(encoding="utf-8") as fh:
                 rows = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
                 questions |= {(row["lang"], normal(row["question"])) for row in rows}
-    copies = [(a.lang, a.id) for a in kb.articles for q in a.asked_as if (a.lang, normal(q)) in questions]
+    assert len(questions) > 400
+    learned = [(a.lang, q) for a in kb.articles for q in a.asked_as] + [(e.lang, e.question) for e in kb.examples]
+    assert len(learned) > 1000
+    copies = [(lang, q) for lang, q in learned if (lang, normal(q)) in questions]
     assert copies == []
