@@ -1,8 +1,11 @@
 """Talking to Rasa over its REST channel and HTTP API (loopback only).
 
 Each conversation is pinned to one Rasa server by a stable hash of its pseudonymous sender id, so several Rasa
-processes can share the load while every conversation keeps one tracker lock holder. The transport is an
-``httpx.AsyncClient``.
+processes can share the load while every conversation keeps one tracker lock holder. When the pinned server
+cannot be reached at all (the connection is refused or times out, so the message never arrived), the next server
+in the list takes the conversation: with a shared tracker store (PostgreSQL) and lock store (Redis) it carries on
+where the conversation was. A server that was reached but failed is not retried elsewhere (it may have acted on
+the message). The transport is an ``httpx.AsyncClient``.
 """
 
 from __future__ import annotations
@@ -67,31 +70,47 @@ class RasaClient:
 
     def url_for(self, sender: str) -> str:
         """The Rasa server that owns ``sender``'s conversation (stable across processes and restarts)."""
+        return self.urls_for(sender)[0]
+
+    def urls_for(self, sender: str) -> list[str]:
+        """The servers to try for ``sender``: its own first, then the others in a fixed order."""
         digest = hashlib.sha256(sender.encode()).digest()
-        return self.urls[int.from_bytes(digest[:8], "big") % len(self.urls)]
+        first = int.from_bytes(digest[:8], "big") % len(self.urls)
+        return self.urls[first:] + self.urls[:first]
+
+    async def _post(self, sender: str, path: str, **kwargs: Any) -> httpx.Response:
+        failure: Exception | None = None
+        for base in self.urls_for(sender):
+            try:
+                response = await self.http.post(f"{base}{path}", **kwargs)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                failure = exc  # never reached that server: the next one may take the conversation
+                continue
+            except httpx.HTTPError as exc:
+                raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+            try:
+                response.raise_for_status()
+            except httpx.HTTPError as exc:
+                raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+            return response
+        assert failure is not None
+        raise RasaUnavailable(str(failure) or type(failure).__name__) from failure
 
     async def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[BotMessage]:
         """Send one user message and return the assistant's replies."""
-        url = f"{self.url_for(sender)}/webhooks/rest/webhook"
-        try:
-            response = await self.http.post(url, json={"sender": sender, "message": text, "metadata": metadata or {}})
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+        response = await self._post(
+            sender, "/webhooks/rest/webhook", json={"sender": sender, "message": text, "metadata": metadata or {}}
+        )
         return parse_rasa_messages(response.json())
 
     async def set_paused(self, sender: str, paused: bool) -> None:
         """Pause ``sender``'s conversation (Rasa then predicts nothing for it) or resume it."""
-        url = f"{self.url_for(sender)}/conversations/{sender}/tracker/events"
-        try:
-            response = await self.http.post(
-                url,
-                params={"token": self.token, "include_events": "NONE"},
-                json={"event": "pause" if paused else "resume"},
-            )
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+        await self._post(
+            sender,
+            f"/conversations/{sender}/tracker/events",
+            params={"token": self.token, "include_events": "NONE"},
+            json={"event": "pause" if paused else "resume"},
+        )
 
     async def status(self) -> dict[str, Any]:
         """Each server's state: ``{"url": ..., "ok": bool, "detail": str}`` in a list under ``servers``."""

@@ -58,7 +58,7 @@ def tracker_store_config(settings: Settings) -> dict[str, object]:
     url = make_url(settings.tracker_store_url)
     config: dict[str, object] = {"type": "SQL", "dialect": url.get_backend_name(), "db": url.database}
     for key, value in (
-        ("host", url.host),
+        ("url", url.host),  # Rasa passes an endpoint's "url" on as the store's host
         ("port", url.port),
         ("username", url.username),
         ("password", url.password),
@@ -78,6 +78,8 @@ def lock_store_config(settings: Settings) -> dict[str, object] | None:
         config["db"] = int(url.database)
     if url.password:
         config["password"] = url.password
+    if settings.redis_key_prefix:
+        config["key_prefix"] = settings.redis_key_prefix
     return config
 
 

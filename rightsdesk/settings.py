@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     # Rasa's tracker store and lock store; empty means "a SQLite file in the data dir" and "in memory".
     tracker_store_url: str | None = Field(None, validation_alias=_env("RIGHTSDESK_TRACKER_STORE_URL"))
     redis_url: str | None = Field(None, validation_alias=_env("RIGHTSDESK_REDIS_URL"))
+    # Letters and digits put before every lock key, when several deployments share one Redis.
+    redis_key_prefix: str | None = Field(
+        None, pattern=r"^[A-Za-z0-9]+$", validation_alias=_env("RIGHTSDESK_REDIS_KEY_PREFIX")
+    )
     model_dir: Path = Field(REPO_ROOT / "models", validation_alias=_env("RIGHTSDESK_MODEL_DIR"))
     district_file: Path = Field(
         REPO_ROOT / "knowledge" / "district" / "demo.yml", validation_alias=_env("RIGHTSDESK_DISTRICT_FILE")

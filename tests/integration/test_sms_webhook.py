@@ -172,7 +172,7 @@ def test_help_in_english_names_the_district_contact_and_is_not_given_to_the_assi
     assert gateway.rasa.received == []
 
 
-def test_two_messages_arriving_together_are_answered_in_order(gateway: Gateway) -> None:
+def test_two_messages_arriving_together_are_answered_in_the_order_received(gateway: Gateway) -> None:
     app = gateway.client.app
 
     async def both() -> list[httpx.Response]:
@@ -189,9 +189,20 @@ def test_two_messages_arriving_together_are_answered_in_order(gateway: Gateway) 
 
     responses = gateway.client.portal.call(both)  # type: ignore[union-attr]
     assert [r.status_code for r in responses] == [200, 200]
-    assert gateway.rasa.texts() == ["slow first question", "second question"]
+    # Which of two messages sent at the same moment arrives first is up to the network; from then on the order
+    # holds: the assistant reads them, and the family gets the answers, in the order they were received.
+    with gateway.session_factory() as db_session:
+        received = list(
+            db_session.scalars(
+                select(ConversationMessage.text)
+                .where(ConversationMessage.direction == "in")
+                .order_by(ConversationMessage.id)
+            )
+        )
+    assert sorted(received) == ["second question", "slow first question"]
+    assert gateway.rasa.texts() == received
     gateway.deliver(2)
-    assert gateway.twilio.sent_to(PARENT) == ["Answer to: slow first question", "Answer to: second question"]
+    assert gateway.twilio.sent_to(PARENT) == [f"Answer to: {text}" for text in received]
 
 
 def test_a_picture_without_text_gets_a_polite_reply(gateway: Gateway) -> None:

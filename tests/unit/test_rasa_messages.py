@@ -1,4 +1,14 @@
-from channels.rasa_client import RasaClient, parse_rasa_messages
+"""Rasa's REST replies turned into chat messages, and the pool of Rasa servers a conversation is pinned to."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from channels.rasa_client import RasaClient, RasaUnavailable, parse_rasa_messages
+from tests.fakes.rasa import ScriptedRasa
 
 
 def test_custom_article_joins_the_text_it_follows() -> None:
@@ -29,3 +39,46 @@ def test_each_conversation_sticks_to_one_rasa_server() -> None:
     owners = {client.url_for(f"c{i}") for i in range(200)}
     assert owners == {"http://a", "http://b", "http://c"}
     assert all(client.url_for("c42") == client.url_for("c42") for _ in range(5))
+
+
+def two_servers(first_down: httpx.HTTPError | None) -> tuple[RasaClient, ScriptedRasa, str]:
+    """A client over servers a and b, where a conversation pinned to a finds a failing as told."""
+    rasa = ScriptedRasa()
+
+    async def route(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "a" and first_down is not None:
+            raise type(first_down)(str(first_down), request=request)
+        return await rasa.handler(request)
+
+    client = RasaClient(["http://a", "http://b"], "token")
+    client.http = httpx.AsyncClient(transport=httpx.MockTransport(route))
+    sender = next(f"c{i}" for i in range(100) if client.url_for(f"c{i}") == "http://a")
+    return client, rasa, sender
+
+
+def test_a_conversation_whose_server_cannot_be_reached_goes_to_the_next() -> None:
+    client, rasa, sender = two_servers(httpx.ConnectError("connection refused"))
+    assert client.urls_for(sender) == ["http://a", "http://b"]
+    replies = asyncio.run(client.send(sender, "confirm please", {"language": "en"}))
+    assert replies[0].text == "Shall I open the request?"  # answered by b
+    asyncio.run(client.set_paused(sender, True))
+    assert rasa.paused == {sender}
+
+
+def test_a_server_that_was_reached_but_timed_out_is_not_asked_again_elsewhere() -> None:
+    # It may have acted on the message; sending it to another server could answer it twice.
+    client, rasa, sender = two_servers(httpx.ReadTimeout("timed out"))
+    with pytest.raises(RasaUnavailable):
+        asyncio.run(client.send(sender, "confirm please"))
+    assert rasa.received == []
+
+
+def test_when_no_server_can_be_reached_rasa_is_unavailable() -> None:
+    client = RasaClient(["http://a"], "token")
+
+    async def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    client.http = httpx.AsyncClient(transport=httpx.MockTransport(refuse))
+    with pytest.raises(RasaUnavailable, match="connection refused"):
+        asyncio.run(client.send("c1", "hello"))
