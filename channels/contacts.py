@@ -17,12 +17,11 @@ import base64
 import hashlib
 import hmac
 import re
-import threading
 from dataclasses import dataclass
 
 from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from rightsdesk.keyring import ProcessKeys, derive_key
 
 _ENCRYPTION_LABEL = b"rightsdesk contact encryption v1"
 _LOOKUP_LABEL = b"rightsdesk contact lookup v1"
@@ -37,10 +36,6 @@ class UnreadableContact(ValueError):
     """A stored contact that the current secret key cannot decrypt (the key changed, or the value was altered)."""
 
 
-def _derive(secret_key: str, label: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(secret_key.encode())
-
-
 @dataclass(frozen=True)
 class ContactVault:
     """The two keys derived from one secret key."""
@@ -51,31 +46,13 @@ class ContactVault:
     @classmethod
     def from_secret(cls, secret_key: str) -> ContactVault:
         """The vault of ``secret_key``."""
-        if not secret_key:
-            raise ValueError("a secret key is required")
-        fernet = Fernet(base64.urlsafe_b64encode(_derive(secret_key, _ENCRYPTION_LABEL)))
-        return cls(fernet, _derive(secret_key, _LOOKUP_LABEL))
+        fernet = Fernet(base64.urlsafe_b64encode(derive_key(secret_key, _ENCRYPTION_LABEL)))
+        return cls(fernet, derive_key(secret_key, _LOOKUP_LABEL))
 
 
-_lock = threading.Lock()
-_vault: ContactVault | None = None
-
-
-def configure(secret_key: str) -> None:
-    """Use ``secret_key`` for every contact this process hashes, encrypts or decrypts."""
-    global _vault
-    with _lock:
-        _vault = ContactVault.from_secret(secret_key)
-
-
-def _current() -> ContactVault:
-    global _vault
-    with _lock:
-        if _vault is None:
-            from rightsdesk.settings import get_settings
-
-            _vault = ContactVault.from_secret(get_settings().secret_key)
-        return _vault
+_keys = ProcessKeys(ContactVault.from_secret)
+configure = _keys.configure  # use a secret key for every contact this process hashes, encrypts or decrypts
+_current = _keys.get
 
 
 def normalize_phone(value: str) -> str:

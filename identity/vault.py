@@ -1,6 +1,7 @@
 """Keys for identity data at rest, all derived from ``settings.secret_key`` through HKDF with their own labels.
 
-- **Sealed values** (a contact on file, an answer held for a moment between the gateway and the action server):
+- **Sealed values** (a contact on file, an answer held for a moment between the gateway and the action server, an
+  officer's authenticator secret):
   AES-256-GCM with a fresh 96-bit nonce; the *purpose* is the associated data, so a value sealed for one column
   cannot be opened as another. Stored as ``v1.<urlsafe base64 of nonce + ciphertext>``.
 - **Lookup hashes** (a student's date of birth): HMAC-SHA256, the same input always giving the same hash, so the
@@ -19,27 +20,22 @@ import base64
 import hashlib
 import hmac
 import os
-import threading
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from rightsdesk.keyring import ProcessKeys, derive_key
 
 _SEAL_LABEL = b"rightsdesk identity seal v1"
 _LOOKUP_LABEL = b"rightsdesk identity lookup v1"
 _CODE_LABEL = b"rightsdesk verification code v1"
-_PREFIX = "v1."
+SEALED_PREFIX = "v1."  # every sealed value starts so
 _NONCE_BYTES = 12
 
 
 class UnreadableValue(ValueError):
     """A sealed value the current secret key cannot open (the key changed, or the value was altered)."""
-
-
-def _derive(secret_key: str, label: bytes) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(secret_key.encode())
 
 
 @dataclass(frozen=True)
@@ -53,26 +49,24 @@ class IdentityVault:
     @classmethod
     def from_secret(cls, secret_key: str) -> IdentityVault:
         """The vault of ``secret_key``."""
-        if not secret_key:
-            raise ValueError("a secret key is required")
         return cls(
-            AESGCM(_derive(secret_key, _SEAL_LABEL)),
-            _derive(secret_key, _LOOKUP_LABEL),
-            _derive(secret_key, _CODE_LABEL),
+            AESGCM(derive_key(secret_key, _SEAL_LABEL)),
+            derive_key(secret_key, _LOOKUP_LABEL),
+            derive_key(secret_key, _CODE_LABEL),
         )
 
     def seal(self, value: str, purpose: str) -> str:
         """``value`` encrypted and authenticated for ``purpose`` (a different token every time)."""
         nonce = os.urandom(_NONCE_BYTES)
         sealed = self.seal_key.encrypt(nonce, value.encode(), purpose.encode())
-        return _PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+        return SEALED_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
 
     def open(self, token: str, purpose: str) -> str:
         """The clear text of :meth:`seal`'s ``token`` (raises :class:`UnreadableValue`)."""
-        if not token.startswith(_PREFIX):
+        if not token.startswith(SEALED_PREFIX):
             raise UnreadableValue("not a sealed value")
         try:
-            raw = base64.urlsafe_b64decode(token[len(_PREFIX) :].encode("ascii"))
+            raw = base64.urlsafe_b64decode(token[len(SEALED_PREFIX) :].encode("ascii"))
             return self.seal_key.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], purpose.encode()).decode()
         except (InvalidTag, ValueError) as exc:
             raise UnreadableValue("this value cannot be opened with the current secret key") from exc
@@ -86,23 +80,6 @@ class IdentityVault:
         return hmac.new(self.code_key, f"{salt}\x00{code}".encode(), hashlib.sha256).hexdigest()
 
 
-_lock = threading.Lock()
-_vault: IdentityVault | None = None
-
-
-def configure(secret_key: str) -> None:
-    """Use ``secret_key`` for every identity value this process seals, hashes or opens."""
-    global _vault
-    with _lock:
-        _vault = IdentityVault.from_secret(secret_key)
-
-
-def vault() -> IdentityVault:
-    """The vault of this process."""
-    global _vault
-    with _lock:
-        if _vault is None:
-            from rightsdesk.settings import get_settings
-
-            _vault = IdentityVault.from_secret(get_settings().secret_key)
-        return _vault
+_keys = ProcessKeys(IdentityVault.from_secret)
+configure = _keys.configure  # use a secret key for every identity value this process seals, hashes or opens
+vault = _keys.get  # the vault of this process

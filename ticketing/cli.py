@@ -48,10 +48,12 @@ def cmd_sla_run(args: argparse.Namespace) -> int:
 
 def cmd_officer_totp(args: argparse.Namespace) -> int:
     """Enrol (or, with --disable, remove) an officer's TOTP second factor."""
+    from identity import vault as identity_vault
     from ticketing.auth.service import enrol_totp, remove_totp
     from ticketing.database import unit_of_work
 
     settings: Settings = args.load_settings()
+    identity_vault.configure(settings.secret_key)  # the secret is stored sealed with this deployment's key
     engine, factory = _session_factory(settings)
     try:
         with unit_of_work(factory) as db_session:

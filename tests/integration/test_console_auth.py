@@ -5,6 +5,7 @@ timeout and sign-out."""
 import re
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 from fastapi.testclient import TestClient
@@ -137,11 +138,38 @@ def test_failures_expire_after_the_window(backend: str, request: pytest.FixtureR
         )
 
 
+DANA = "dana@maplevalley.example.org"
+
+
 def _enrol(app) -> str:  # type: ignore[no-untyped-def]
+    """Enrol Dana; the secret her authenticator app gets (from the otpauth URI)."""
     with unit_of_work(app.state.session_factory) as db_session:
         enrolled = enrol_totp(db_session=db_session, email="dana@maplevalley.example.org")
         assert enrolled is not None
-        return enrolled[0].totp_secret or ""
+        secret = parse_qs(urlparse(enrolled[1]).query)["secret"][0]
+        assert secret not in (enrolled[0].totp_secret or "")  # stored sealed, never in clear
+        return secret
+
+
+def _sign_in_with_code(app, secret: str) -> int:  # type: ignore[no-untyped-def]
+    console = Console(TestClient(app))
+    location = console.login("dana@maplevalley.example.org").headers["location"]
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', console.client.get(location).text).group(1)  # type: ignore[union-attr]
+    code = totp.totp(secret, utcnow())
+    response = console.client.post(
+        "/console/login/code", data={"code": code, "csrf_token": csrf}, follow_redirects=False
+    )
+    return response.status_code
+
+
+def test_a_secret_enrolled_before_sealing_still_works_and_is_sealed_on_use(app) -> None:  # type: ignore[no-untyped-def]
+    legacy = totp.new_secret()
+    with unit_of_work(app.state.session_factory) as db_session:
+        db_session.execute(update(Officer).where(Officer.email == DANA).values(totp_secret=legacy))
+    assert _sign_in_with_code(app, legacy) == 303  # signed in
+    with app.state.session_factory() as db_session:
+        stored = db_session.scalars(select(Officer.totp_secret).where(Officer.email == DANA)).one()
+    assert stored.startswith("v1.") and legacy not in stored
 
 
 def test_totp_second_factor(app) -> None:  # type: ignore[no-untyped-def]
@@ -182,9 +210,10 @@ def test_officer_totp_cli_prints_the_otpauth_uri(
     assert main(["officer", "totp", "grace@maplevalley.example.org"]) == 0
     out = capsys.readouterr().out
     uri = re.search(r"otpauth://totp/\S+", out).group(0)  # type: ignore[union-attr]
+    secret = parse_qs(urlparse(uri).query)["secret"][0]
     with unit_of_work(factory) as db_session:
-        secret = db_session.scalars(select(Officer.totp_secret)).one()
-    assert f"secret={secret}" in uri and "grace@maplevalley.example.org" in uri
+        stored = db_session.scalars(select(Officer.totp_secret)).one()
+    assert stored.startswith("v1.") and secret not in stored and "grace@maplevalley.example.org" in uri
     assert main(["officer", "totp", "nobody@maplevalley.example.org"]) == 2
     assert main(["officer", "totp", "grace@maplevalley.example.org", "--disable"]) == 0
     with unit_of_work(factory) as db_session:

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from identity.vault import SEALED_PREFIX, vault
 from ticketing.auth import totp
 from ticketing.auth.models import LoginFailure, OfficerSession
 from ticketing.database import utcnow
@@ -35,6 +36,7 @@ TOO_MANY = "Too many failed sign-in attempts. Wait {minutes} minutes, then try a
 PENDING_MINUTES = 5
 MAX_SESSION_HOURS = 12
 TOTP_ISSUER = "Family Data Rights Desk"
+TOTP_PURPOSE = "officer totp secret"  # what a sealed authenticator secret is bound to
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,7 @@ def confirm_code(
     ):
         db_session.delete(pending)
         return SignIn(error=TOO_MANY.format(minutes=limits.window_minutes))
-    step = totp.matching_step(officer.totp_secret, code, now)
+    step = totp.matching_step(_totp_secret(officer), code, now)
     if step is None or (officer.totp_last_step is not None and step <= officer.totp_last_step):
         record_failure(db_session=db_session, email=officer.email, ip=ip, secret_key=secret_key, now=now)
         return SignIn(error=BAD_CODE, needs_code=True)
@@ -210,12 +212,26 @@ def enrol_totp(*, db_session: Session, email: str) -> tuple[Officer, str] | None
     officer = find_officer(db_session=db_session, email=email)
     if officer is None:
         return None
-    officer.totp_secret = totp.new_secret()
+    secret = totp.new_secret()
+    officer.totp_secret = vault().seal(secret, TOTP_PURPOSE)
     officer.totp_last_step = None
     # Sessions signed in without the factor end now.
     db_session.execute(delete(OfficerSession).where(OfficerSession.officer_id == officer.id))
     db_session.flush()
-    return officer, totp.provisioning_uri(officer.totp_secret, officer.email, TOTP_ISSUER)
+    return officer, totp.provisioning_uri(secret, officer.email, TOTP_ISSUER)
+
+
+def _totp_secret(officer: Officer) -> str:
+    """The officer's authenticator secret in clear, for checking a code.
+
+    Stored sealed (:mod:`identity.vault`); a secret enrolled before sealing existed is still read as it is and
+    sealed now, on its first use.
+    """
+    stored = officer.totp_secret or ""
+    if stored.startswith(SEALED_PREFIX):
+        return vault().open(stored, TOTP_PURPOSE)
+    officer.totp_secret = vault().seal(stored, TOTP_PURPOSE)
+    return stored
 
 
 def remove_totp(*, db_session: Session, email: str) -> Officer | None:

@@ -35,7 +35,8 @@ class Officer(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # RFC 6238 second factor: the base32 secret once enrolled, and the last time step used (no code works twice).
-    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Sealed (identity.vault), never in clear.
+    totp_secret: Mapped[str | None] = mapped_column(String(255), nullable=True)
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
