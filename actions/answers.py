@@ -97,7 +97,25 @@ _CHOICES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
                 "cancelar",
             ),
         ),
-        ("give", ("give", "grant", "allow", "sign", "dar", "doy", "otorgar", "permitir", "autorizar", "autorizo")),
+        (
+            "give",
+            (
+                "give",
+                "grant",
+                "allow",
+                "sign",
+                "dar",
+                "darlo",
+                "darla",
+                "doy",
+                "otorgar",
+                "otorgo",
+                "permitir",
+                "permito",
+                "autorizar",
+                "autorizo",
+            ),
+        ),
     ],
 }
 CHOICE_VALUES = {slot: {value for value, _ in groups} for slot, groups in _CHOICES.items()}
@@ -291,8 +309,32 @@ def change_label(slot: str, lang: str) -> str:
 
 # Words that say which answer a family wants to change ("change the date of birth").
 _CHANGE_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (s.STUDENT_DOB, ("birth", "born", "birthday", "nacimiento", "nacio", "cumpleanos")),
-    (s.STUDENT_NAME, ("student", "child", "son", "daughter", "estudiante", "hijo", "hija", "alumno", "alumna")),
+    (
+        s.STUDENT_DOB,
+        ("birth", "born", "birthday", "dob", "date", "nacimiento", "nacio", "cumpleanos", "cumple", "fecha"),
+    ),
+    (
+        s.STUDENT_NAME,
+        (
+            "student",
+            "child",
+            "kid",
+            "kids",
+            "son",
+            "daughter",
+            "grandson",
+            "granddaughter",
+            "estudiante",
+            "hijo",
+            "hija",
+            "nino",
+            "nina",
+            "nieto",
+            "nieta",
+            "alumno",
+            "alumna",
+        ),
+    ),
     (s.RELATIONSHIP, ("relationship", "who", "parentesco", "quien")),
     (s.REQUESTER_NAME, ("my", "mi")),
 )
