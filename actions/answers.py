@@ -118,6 +118,8 @@ _CHOICES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ),
     ],
 }
+# Words that turn "give" into its opposite when a family answers the consent question.
+_NEGATIONS = frozenset({"no", "not", "dont", "don", "never", "nunca", "tampoco", "ni"})
 CHOICE_VALUES = {slot: {value for value, _ in groups} for slot, groups in _CHOICES.items()}
 TEXT_SLOTS = (
     s.RECORD_TO_CORRECT,
@@ -138,10 +140,10 @@ def choice(slot: str, value: Any) -> str | None:
     if value in CHOICE_VALUES[slot]:
         return value
     words = set(re.findall(r"[a-z]+", fold(value)))
-    for choice_value, keywords in _CHOICES[slot]:
-        if words & set(keywords):
-            return choice_value
-    return None
+    found = [choice_value for choice_value, keywords in _CHOICES[slot] if words & set(keywords)]
+    if slot == s.CONSENT_ACTION and found == ["give"] and words & _NEGATIONS:
+        return "withdraw"  # "ya no doy permiso", "i don't give permission anymore"
+    return found[0] if found else None
 
 
 def full_name(value: Any) -> str | None:

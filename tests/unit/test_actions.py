@@ -154,6 +154,23 @@ def test_a_request_is_explained_then_opened_with_reference_and_due_date(context:
         assert ticket.requester_ref == t.sender_id and ticket.language == "es" and not ticket.verified
 
 
+def test_cancel_my_consent_while_asked_give_or_withdraw_is_a_withdrawal_not_a_new_request(
+    context: ActionContext,
+) -> None:
+    for text in ("cancel my consent", "ya no doy permiso"):
+        messages, events = run(
+            ActionStartRequest(),
+            tracker(
+                "request_records",
+                slots={"request_category": "consent", "requested_slot": "consent_action"},
+                latest_message={"intent": {"name": "request_consent", "confidence": 0.95}, "text": text},
+                active_loop={"name": "request_form"},
+            ),
+        )
+        assert messages == []  # no new introduction: the question asked is answered
+        assert events == [{"event": "slot", "name": "consent_action", "value": "withdraw", "timestamp": None}]
+
+
 def test_a_declined_request_opens_nothing(context: ActionContext) -> None:
     t = tracker("request_records", slots={"request_category": "records", "request_confirmed": False})
     messages, _ = run(ActionOpenRequest(), t)

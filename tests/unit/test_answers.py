@@ -30,7 +30,16 @@ def test_a_change_message_names_the_answer_to_change(text: str, slot: str | None
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("quiero darlo", "give"), ("lo otorgo", "give"), ("i'll give it", "give"), ("quiero retirarlo", "withdraw")],
+    [
+        ("quiero darlo", "give"),
+        ("lo otorgo", "give"),
+        ("i'll give it", "give"),
+        ("quiero retirarlo", "withdraw"),
+        ("cancel my consent", "withdraw"),
+        ("ya no doy permiso", "withdraw"),  # a negated "give" is a withdrawal, never a consent
+        ("i don't give permission anymore", "withdraw"),
+        ("no autorizo nada", "withdraw"),
+    ],
 )
 def test_giving_or_withdrawing_consent_is_understood_in_both_languages(text: str, value: str) -> None:
     assert choice(s.CONSENT_ACTION, text) == value
