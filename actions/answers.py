@@ -118,8 +118,13 @@ _CHOICES: dict[str, list[tuple[str, tuple[str, ...]]]] = {
         ),
     ],
 }
-# Words that turn "give" into its opposite when a family answers the consent question.
+# A keyword after one of these words, in the same clause, means the opposite ("ya no doy permiso" is a withdrawal,
+# "no quiero dar mi nombre" is anonymous) for the choices that have an opposite.
 _NEGATIONS = frozenset({"no", "not", "dont", "don", "never", "nunca", "tampoco", "ni"})
+_OPPOSITES: dict[str, dict[str, str]] = {
+    s.CONSENT_ACTION: {"give": "withdraw", "withdraw": "give"},
+    s.MISUSE_ANONYMOUS: {"yes": "no", "no": "yes"},
+}
 CHOICE_VALUES = {slot: {value for value, _ in groups} for slot, groups in _CHOICES.items()}
 TEXT_SLOTS = (
     s.RECORD_TO_CORRECT,
@@ -139,11 +144,24 @@ def choice(slot: str, value: Any) -> str | None:
         return None
     if value in CHOICE_VALUES[slot]:
         return value
-    words = set(re.findall(r"[a-z]+", fold(value)))
-    found = [choice_value for choice_value, keywords in _CHOICES[slot] if words & set(keywords)]
-    if slot == s.CONSENT_ACTION and found == ["give"] and words & _NEGATIONS:
-        return "withdraw"  # "ya no doy permiso", "i don't give permission anymore"
-    return found[0] if found else None
+    # "no, use my name": a "no" in another clause answers, it negates nothing.
+    clauses = [re.findall(r"[a-z]+", clause) for clause in re.split(r"[,.;:!?]+", fold(value))]
+    found = _keyword_choice(slot, clauses, skip=_NEGATIONS) or _keyword_choice(slot, clauses, skip=frozenset())
+    if found is None:
+        return None
+    choice_value, tokens, position = found
+    negated = tokens[position] not in _NEGATIONS and bool(_NEGATIONS & set(tokens[:position]))
+    return _OPPOSITES.get(slot, {}).get(choice_value, choice_value) if negated else choice_value
+
+
+def _keyword_choice(slot: str, clauses: list[list[str]], skip: frozenset[str]) -> tuple[str, list[str], int] | None:
+    """The first choice (in the slot's order) with a keyword in the text (not counting ``skip``), and where."""
+    for choice_value, keywords in _CHOICES[slot]:
+        for tokens in clauses:
+            for position, token in enumerate(tokens):
+                if token in keywords and token not in skip:
+                    return choice_value, tokens, position
+    return None
 
 
 def full_name(value: Any) -> str | None:

@@ -39,7 +39,26 @@ def test_a_change_message_names_the_answer_to_change(text: str, slot: str | None
         ("ya no doy permiso", "withdraw"),  # a negated "give" is a withdrawal, never a consent
         ("i don't give permission anymore", "withdraw"),
         ("no autorizo nada", "withdraw"),
+        ("no, i give my consent", "give"),  # the "no" answers something else; it does not negate "give"
+        ("i don't want to withdraw it", "give"),
     ],
 )
 def test_giving_or_withdrawing_consent_is_understood_in_both_languages(text: str, value: str) -> None:
     assert choice(s.CONSENT_ACTION, text) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("yes", "yes"),
+        ("no", "no"),
+        ("sin nombre por favor", "yes"),
+        ("no quiero dar mi nombre", "yes"),  # negated "name": stay anonymous, never attach the name
+        ("prefiero no dar mi nombre", "yes"),
+        ("i dont want to give my name", "yes"),
+        ("i do not want to be anonymous", "no"),
+        ("no, use my name", "no"),
+    ],
+)
+def test_staying_anonymous_is_read_with_its_negations(text: str, value: str) -> None:
+    assert choice(s.MISUSE_ANONYMOUS, text) == value
