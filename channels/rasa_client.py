@@ -83,13 +83,10 @@ class RasaClient:
         for base in self.urls_for(sender):
             try:
                 response = await self.http.post(f"{base}{path}", **kwargs)
+                response.raise_for_status()
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 failure = exc  # never reached that server: the next one may take the conversation
                 continue
-            except httpx.HTTPError as exc:
-                raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
-            try:
-                response.raise_for_status()
             except httpx.HTTPError as exc:
                 raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
             return response

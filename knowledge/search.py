@@ -171,8 +171,11 @@ def _strip_placeholders(text: str) -> str:
 
 def _pairs(text: str) -> set[tuple[str, str]]:
     """Unordered pairs of terms of neighbouring content words of ``text`` (also across one word)."""
-    units = [word_terms(word) for word in tokens(text)]
-    units = [u for u in units if u]
+    return _pairs_of([unit for unit in map(word_terms, tokens(text)) if unit])
+
+
+def _pairs_of(units: Sequence[Sequence[str]]) -> set[tuple[str, str]]:
+    """Unordered pairs of terms of neighbouring words (each word's terms), also across one word."""
     out: set[tuple[str, str]] = set()
     for i, left in enumerate(units):
         for right in units[i + 1 : i + 3]:
@@ -363,12 +366,7 @@ class LanguageIndex:
 
     def _query_pairs(self, text: str) -> set[tuple[str, str]]:
         """Like :func:`_pairs`, after spelling correction (for family questions, which have typos)."""
-        units = [w.terms for w in self._query(text)]
-        out: set[tuple[str, str]] = set()
-        for i, left in enumerate(units):
-            for right in units[i + 1 : i + 3]:
-                out.update((a, b) if a < b else (b, a) for a in left for b in right if a != b)
-        return out
+        return _pairs_of([w.terms for w in self._query(text)])
 
     def query_terms(self, query: str) -> list[str]:
         """The retrieval terms of ``query`` after spelling correction."""
