@@ -88,9 +88,8 @@ def _signature(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
     return tuple(entries)
 
 
-def _knowledge_base(articles_dir: Path) -> KnowledgeBase:
-    """The knowledge base of the articles and family questions under ``articles_dir`` (shared while unchanged)."""
-    key = _signature([articles_dir])
+def _knowledge_base(articles_dir: Path, key: tuple[tuple[str, int, int], ...]) -> KnowledgeBase:
+    """The knowledge base of the files under ``articles_dir`` whose signature is ``key`` (shared while unchanged)."""
     with _BUILT_LOCK:
         found = _BUILT.get(key)
     if found is not None:
@@ -126,10 +125,11 @@ class KnowledgeService:
             return
         with self._lock:
             self._checked_at = now
-            signature = _signature([self.articles_dir, self.district_file])
+            articles = _signature([self.articles_dir])
+            signature = articles + _signature([self.district_file])
             if signature == self._signature and not force:
                 return
-            kb = _knowledge_base(self.articles_dir)
+            kb = _knowledge_base(self.articles_dir, articles)
             district = load_district(self.district_file)
             self._kb, self._district, self._signature = kb, district, signature
 
