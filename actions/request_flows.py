@@ -126,14 +126,20 @@ class ActionStartRequest(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name", "")
-        category = CATEGORY_OF_INTENT.get(intent, "records")
+        # A yes to "Shall I start the request now?" starts the request just offered.
+        offered = tracker.get_slot(s.OFFERED_REQUEST) if intent == "affirm" else None
+        category = offered if offered in CATEGORY_OF_INTENT.values() else CATEGORY_OF_INTENT.get(intent, "records")
         in_form = (tracker.active_loop or {}).get("name") == s.REQUEST_FORM
         requested = tracker.get_slot(s.REQUESTED_SLOT)
         if in_form and tracker.get_slot(s.REQUEST_CATEGORY) == category and requested:
             # It sounded like the request itself, but it answers the question asked ("his grades are wrong").
             value = answers.answer_for(requested, tracker.latest_message.get("text"))
             return [SlotSet(requested, value)] if value is not None else []
-        events = [SlotSet(s.REQUEST_CATEGORY, category), *reset_events([*s.DETAIL_SLOTS, s.REQUEST_CONFIRMED])]
+        events = [
+            SlotSet(s.REQUEST_CATEGORY, category),
+            *reset_events([*s.DETAIL_SLOTS, s.REQUEST_CONFIRMED, s.OFFERED_REQUEST]),
+            SlotSet(s.OFFER_PENDING, False),
+        ]
         verified: list[dict[str, Any]] = []
         if not in_form or tracker.get_slot(s.VERIFICATION_STATUS) in STOPPED:
             # A new request: start from the identity this conversation verified, if any.

@@ -5,6 +5,14 @@ LAST_ARTICLE = "last_article"
 REQUESTED_SLOT = "requested_slot"
 ARTICLE_ID_ENTITY = "article_id"
 SLOT_TO_CHANGE_ENTITY = "slot_to_change"
+# Added to the parse data by the message router (bot/components/routing.py): under ROUTING, the request a question
+# was about (OFFER), and that the family also asked for it now (REQUEST_CUE).
+ROUTING = "routing"
+OFFER = "offer"
+REQUEST_CUE = "request_cue"
+# The request the assistant just asked whether to start ("Shall I start the request now?"); a yes starts it.
+OFFERED_REQUEST = "offered_request"
+OFFER_PENDING = "offer_pending"
 CHANNEL_METADATA = "channel"
 
 # The request form (bot/domain/requests.yml).

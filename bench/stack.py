@@ -29,6 +29,7 @@ class BenchStack:
     port: int
     rasa_port: int
     actions_port: int
+    district_file: Path = ROOT / "knowledge" / "district" / "demo.yml"
 
     @property
     def url(self) -> str:
@@ -39,8 +40,22 @@ class BenchStack:
         return f"http://127.0.0.1:{self.rasa_port}"
 
 
+@dataclass
+class ExternalStack:
+    """A stack someone else started (``--url``): only its address is known."""
+
+    url: str
+    district_file: Path = ROOT / "knowledge" / "district" / "demo.yml"
+
+
 @contextmanager
-def running_stack(timeout: float = 300) -> Iterator[BenchStack]:
+def running_stack(
+    timeout: float = 300, url: str | None = None, extra_env: dict[str, str] | None = None
+) -> Iterator[BenchStack | ExternalStack]:
+    """A stack to measure: the one at ``url``, or a new one (with ``extra_env`` settings) stopped afterwards."""
+    if url:
+        yield ExternalStack(url.rstrip("/"))
+        return
     with tempfile.TemporaryDirectory(prefix="rightsdesk-bench-") as tmp:
         data_dir = Path(tmp)
         ports = [free_port(), free_port(), free_port()]
@@ -50,6 +65,7 @@ def running_stack(timeout: float = 300) -> Iterator[BenchStack]:
             "RIGHTSDESK_PORT": str(ports[0]),
             "RIGHTSDESK_RASA_PORT": str(ports[1]),
             "RIGHTSDESK_ACTIONS_PORT": str(ports[2]),
+            **(extra_env or {}),
         }
         out = data_dir / "run.out"
         with open(out, "wb") as fh:

@@ -23,9 +23,9 @@ from channels.delivery import send_to_family
 from channels.models import Conversation
 from knowledge.district import District
 from ticketing.database import utcnow
-from ticketing.tickets.enums import Channel, TicketCategory, TicketStatus
+from ticketing.tickets.enums import Channel, TicketStatus
 from ticketing.tickets.models import Ticket
-from ticketing.tickets.service import add_timeline_event, open_ticket, tickets_for_requester
+from ticketing.tickets.service import add_timeline_event, ask_for_a_person
 
 NOT_UNDERSTOOD_SUMMARY = "The assistant did not understand two messages in a row; the family needs a person."
 PERSON_BROUGHT_IN = {
@@ -68,28 +68,16 @@ def _lang(conversation: Conversation) -> str:
 def bring_in_a_person(*, db_session: Session, conversation: Conversation, district: District, language: str) -> str:
     """Open (or reuse) a ``question`` ticket for this conversation; returns what to tell the family."""
     lang = "es" if language == "es" else "en"
-    existing = next(
-        (
-            t
-            for t in tickets_for_requester(db_session=db_session, requester_ref=conversation.rasa_sender)
-            if t.category is TicketCategory.question and t.status not in _CLOSED
-        ),
-        None,
-    )
-    if existing is not None:
-        return PERSON_ALREADY_ASKED[lang].format(
-            reference=existing.reference, due_date=long_date(existing.due_on, lang)
-        )
-    ticket = open_ticket(
+    ticket, reused = ask_for_a_person(
         db_session=db_session,
         district=district,
-        category=TicketCategory.question,
         channel=Channel(conversation.channel),
         language=lang,
         requester_ref=conversation.rasa_sender,
         summary=NOT_UNDERSTOOD_SUMMARY,
     )
-    return PERSON_BROUGHT_IN[lang].format(reference=ticket.reference, due_date=long_date(ticket.due_on, lang))
+    text = PERSON_ALREADY_ASKED if reused else PERSON_BROUGHT_IN
+    return text[lang].format(reference=ticket.reference, due_date=long_date(ticket.due_on, lang))
 
 
 def conversation_of(*, db_session: Session, ticket: Ticket) -> Conversation | None:

@@ -108,6 +108,18 @@ WIDE_MARGIN = 2.0  # ... and the article scores this many times the second one (
 # this many telling words and word pairs this rare (summed pair idf) found in the top article, offer choices.
 RESCUE_INFORMATIVE = 3
 RESCUE_PHRASE = 4.0
+# A question with no reliable answer is still about student data (so it gets the closest articles and a person,
+# never "I can't help") when it names one of these concepts (knowledge.text): records, sharing, consent, apps,
+# breaches, laws, privacy... School words alone ("bus", "lunch", "teacher") do not make a question about data.
+DOMAIN_CONCEPTS = frozenset(
+    "@" + name
+    for name in (
+        "record share copy correct consent app vendor police breach complaint violate delete retain sensitive survey "
+        "photo health mental counselor divorce recruiter directory ads optout ai special transfer fee court ssn law "
+        "rights privacy data security identity hearing log notify annual ferpa ppra coppa california colorado "
+        "connecticut illinois newyork principles governance discipline"
+    ).split()
+)
 
 
 @dataclass(frozen=True)
@@ -125,6 +137,7 @@ class SearchResult:
     hits: list[Hit]
     verdict: Verdict
     coverage: float
+    in_domain: bool = False  # about student data (the verdict is not "none", or it names a concept of the domain)
 
     @property
     def top(self) -> Article | None:
@@ -480,8 +493,9 @@ class LanguageIndex:
     def search(self, query: str, limit: int = 5) -> SearchResult:
         """Rank the articles for ``query``; one hit per topic."""
         ranked = self._rank(query)
+        about_data = bool(DOMAIN_CONCEPTS.intersection(terms(query)))
         if not ranked:
-            return SearchResult([], "none", 0.0)
+            return SearchResult([], "none", 0.0, about_data)
         hits: list[Hit] = []
         seen_topics: set[str] = set()
         for score, _evidence, doc in ranked:
@@ -492,7 +506,8 @@ class LanguageIndex:
             if len(hits) >= limit:
                 break
         top = ranked[0][1]
-        return SearchResult(hits, _verdict(hits, top), round(top.coverage, 4))
+        verdict = _verdict(hits, top)
+        return SearchResult(hits, verdict, round(top.coverage, 4), about_data or verdict != "none")
 
 
 def _verdict(hits: Sequence[Hit], top: _Evidence) -> Verdict:

@@ -59,6 +59,7 @@ class Answer:
 
     verdict: Verdict
     articles: list[RenderedArticle]
+    in_domain: bool = True  # about student data, even when there is no reliable answer
 
 
 def unwrap(text: str) -> str:
@@ -166,7 +167,7 @@ class KnowledgeService:
     def answer(self, question: str, lang: str, limit: int = 3) -> Answer:
         """The best articles for ``question`` in ``lang`` and whether to trust the first."""
         result = self.kb.search(question, lang, limit=limit)
-        return Answer(result.verdict, [self.render(hit.article) for hit in result.hits])
+        return Answer(result.verdict, [self.render(hit.article) for hit in result.hits], result.in_domain)
 
     def article(self, article_id: str, lang: str) -> RenderedArticle | None:
         """One article by id."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
@@ -65,10 +66,25 @@ def tracker(name: str, **overrides: Any) -> Tracker:
     )
 
 
+def bot_domain() -> dict[str, Any]:
+    """The responses of bot/domain, as Rasa sends the domain to the action server."""
+    responses: dict[str, Any] = {}
+    for path in sorted((REPO_ROOT / "bot" / "domain").glob("*.yml")):
+        responses.update(yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {})
+    return {"responses": responses}
+
+
+DOMAIN = bot_domain()
+
+
 def run(action: Any, t: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, t, {}))
+    events = asyncio.run(action.run(dispatcher, t, DOMAIN))
     return dispatcher.messages, events
+
+
+def slot_values(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
 def test_a_clear_question_gets_the_short_answer_with_its_article(context: ActionContext) -> None:
@@ -107,7 +123,7 @@ def test_nothing_relevant_offers_a_person(context: ActionContext) -> None:
     t = tracker("question_en", latest_message={"text": "zxqv plorb"})
     messages, events = run(ActionAnswerQuestion(), t)
     assert [m["response"] for m in messages] == ["utter_kb_none"]
-    assert events == []
+    assert "last_article" not in slot_values(events)
 
 
 def test_a_chosen_article_from_the_buttons_is_shown(context: ActionContext) -> None:
@@ -195,3 +211,120 @@ def test_handoff_opens_a_ticket_and_says_when(context: ActionContext) -> None:
     with context.session_factory() as db_session:
         ticket = db_session.scalar(select(Ticket))
         assert ticket is not None and ticket.category is TicketCategory.question
+
+
+def test_a_question_about_a_right_gets_the_answer_and_the_request_as_a_button(context: ActionContext) -> None:
+    t = tracker(
+        "question_en",
+        latest_message={
+            "text": "Can I see the list of people who looked at my son's file?",
+            "intent": {"name": "ask_rights", "confidence": 0.9},
+            "routing": {"offer": "records"},
+        },
+    )
+    messages, events = run(ActionAnswerQuestion(), t)
+    assert [m["response"] for m in messages] == ["utter_kb_answer"]
+    assert messages[0]["buttons"][0] == {"title": "Start a records request", "payload": "/request_records"}
+    assert [b["payload"] for b in messages[0]["buttons"][1:]] == ["/ask_more_detail", "/human_handoff"]
+    assert slot_values(events)["offer_pending"] is False
+
+
+def test_the_button_follows_the_article_when_the_words_named_no_request(context: ActionContext) -> None:
+    t = tracker(
+        "question_en",
+        slots={"language": "es"},
+        latest_message={"text": "¿la escuela me puede cobrar por las copias del expediente de mi hijo?"},
+    )
+    messages, _ = run(ActionAnswerQuestion(), t)
+    if messages[0]["response"] == "utter_kb_answer":
+        assert messages[0]["custom"]["article"]["topic"] == "fees_copies"
+        assert messages[0]["buttons"][0] == {"title": "Pedir ver el expediente", "payload": "/request_records"}
+
+
+def test_asking_for_the_request_and_about_it_gets_the_answer_then_shall_i_start(context: ActionContext) -> None:
+    t = tracker(
+        "question_en",
+        latest_message={
+            "text": "I want a copy of my son's records. How long does the school have to let me see them?",
+            "intent": {"name": "ask_rights", "confidence": 0.9},
+            "routing": {"offer": "records", "request_cue": "records"},
+        },
+    )
+    messages, events = run(ActionAnswerQuestion(), t)
+    assert [m["response"] for m in messages] == ["utter_kb_answer", "utter_offer_start"]
+    assert "/request_records" not in [b["payload"] for b in messages[0]["buttons"]]
+    assert slot_values(events) == {
+        "offered_request": "records",
+        "offer_pending": True,
+        "last_article": messages[0]["custom"]["article"]["id"],
+    }
+
+
+def test_yes_to_shall_i_start_starts_the_offered_request(context: ActionContext) -> None:
+    t = tracker(
+        "question_en",
+        slots={"offered_request": "directory_optout", "offer_pending": True},
+        latest_message={"text": "yes", "intent": {"name": "affirm", "confidence": 0.99}},
+    )
+    messages, events = run(ActionStartRequest(), t)
+    assert messages[0]["response"] == "utter_request_intro_directory_optout"
+    values = slot_values(events)
+    assert values["request_category"] == "directory_optout" and values["offer_pending"] is False
+
+
+def test_in_the_middle_of_a_request_a_question_is_answered_without_offering_another(context: ActionContext) -> None:
+    t = tracker(
+        "request_records",
+        slots={"request_category": "records", "requested_slot": "relationship"},
+        active_loop={"name": "request_form"},
+        latest_message={
+            "text": "how long does the school have to let me see my son's records?",
+            "intent": {"name": "ask_rights", "confidence": 0.9},
+            "routing": {"offer": "records", "request_cue": "records"},
+        },
+    )
+    messages, events = run(ActionAnswerQuestion(), t)
+    assert "utter_offer_start" not in [m["response"] for m in messages]
+    assert all(not b["payload"].startswith("/request_") for m in messages for b in m.get("buttons") or [])
+    assert slot_values(events).get("offer_pending") is False
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("what is Connecticut's deadline for telling parents about a data breach", "en"),
+        ("¿el vendedor de la aplicación puede vender los datos de mi hija?", "es"),
+    ],
+)
+def test_a_question_about_student_data_is_never_out_of_scope(context: ActionContext, text: str, lang: str) -> None:
+    t = tracker(
+        "question_en",
+        slots={"language": lang},
+        latest_message={"text": text, "intent": {"name": "out_of_scope", "confidence": 0.6}},
+    )
+    messages, _ = run(ActionAnswerQuestion(), t)
+    assert messages[0]["response"] in ("utter_kb_answer", "utter_kb_choose", "utter_kb_closest")
+    payloads = [b["payload"] for m in messages for b in m.get("buttons") or []]
+    if messages[0]["response"] == "utter_kb_closest":
+        assert "/human_handoff" in payloads and any(p.startswith("/ask_rights") for p in payloads)
+
+
+@pytest.mark.parametrize(("text", "lang"), [("what's the weather today", "en"), ("qué hay de almuerzo", "es")])
+def test_a_message_outside_the_domain_is_out_of_scope(context: ActionContext, text: str, lang: str) -> None:
+    t = tracker(
+        "question_en",
+        slots={"language": lang},
+        latest_message={"text": text, "intent": {"name": "out_of_scope", "confidence": 0.8}},
+    )
+    messages, _ = run(ActionAnswerQuestion(), t)
+    assert [m["response"] for m in messages] == ["utter_out_of_scope"]
+
+
+def test_asking_for_a_person_again_reuses_the_open_question_ticket(context: ActionContext) -> None:
+    first, _ = run(ActionHandoff(), tracker("question_en"))
+    second, _ = run(ActionHandoff(), tracker("question_en"))
+    assert first[0]["response"] == "utter_handoff_opened"
+    assert second[0]["response"] == "utter_handoff_already"
+    assert second[0]["reference"] == first[0]["reference"]
+    with context.session_factory() as db_session:
+        assert len(db_session.scalars(select(Ticket)).all()) == 1

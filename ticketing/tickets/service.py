@@ -267,6 +267,51 @@ def find_ticket_by_requester(*, db_session: Session, requester_ref: str) -> Tick
     ).first()
 
 
+# A question ticket in one of these states is done with: asking for a person again opens a new one.
+FINISHED_STATUSES = frozenset({TicketStatus.resolved, TicketStatus.closed, TicketStatus.rejected})
+
+
+def ask_for_a_person(
+    *,
+    db_session: Session,
+    district: District,
+    channel: Channel,
+    language: str,
+    requester_ref: str,
+    summary: str,
+    now: datetime | None = None,
+) -> tuple[Ticket, bool]:
+    """The conversation's open ``question`` ticket, or a new one: ``(ticket, reused)``.
+
+    However a person is asked for ("talk to a person", or the assistant failing to understand twice), one
+    conversation has at most one open question ticket; asking again reuses it, so nobody can flood the privacy
+    office's queue with tickets that carry deadlines.
+    """
+    existing = db_session.scalar(
+        select(Ticket)
+        .where(
+            Ticket.requester_ref == requester_ref,
+            Ticket.category == TicketCategory.question,
+            Ticket.status.not_in(FINISHED_STATUSES),
+        )
+        .order_by(Ticket.id.desc())
+        .limit(1)
+    )
+    if existing is not None:
+        return existing, True
+    ticket = open_ticket(
+        db_session=db_session,
+        district=district,
+        category=TicketCategory.question,
+        channel=channel,
+        language=language,
+        requester_ref=requester_ref,
+        summary=summary,
+        now=now,
+    )
+    return ticket, False
+
+
 def tickets_for_requester(*, db_session: Session, requester_ref: str) -> Sequence[Ticket]:
     """The tickets opened from one conversation, newest first."""
     return db_session.scalars(

@@ -1,0 +1,227 @@
+"""How a family's message is routed: answered, taken as a request, or given to a person (pure; no Rasa imports).
+
+The intent classifier says what a message is about ("seeing records", "opting out"); it cannot tell asking about a
+right from exercising it: "Can I see the list of people who looked at my son's file?" and "I want to see my son's
+file" are both about records. This module reads how the message is put, with the words of
+``routing_cues.yml`` (English and Spanish, phone spellings included), and decides:
+
+- **a person** whenever one is asked for, in any phrasing and with extra words ("necesito hablar con alguien sobre
+  el expediente de mi hijo"): ``human_handoff``;
+- **answer first**: a message that asks *about* a right or a process ("can/may/do I have to/how/what/is it
+  legal…", "¿puedo/pueden/tengo que/cómo/qué/es legal…"), or tells a story without asking for anything, is a
+  question (``ask_rights``) even when the classifier heard a request; the request it was about comes along as
+  ``offer`` in the ``routing`` property of the parse data, so the answer can carry the action as a button;
+- **a request**: an explicit one ("I want a copy of my son's records", "please take my daughter out of the
+  directory", "quiero una copia del expediente de mi hija"), a few words naming it ("records request", "opt
+  out"), or a complaint or misuse report told as what happened ("someone posted my kid's report card online"),
+  keeps the classifier's request intent and starts the request at once;
+- **both**: a message that asks for the request and asks a question about it is answered first, and the answer
+  then asks whether to start the request (``request_cue`` in ``routing``).
+
+A message that mentions no code, phone or email is not about the one-time code, whatever the classifier heard
+("Where do I go if the district never answers my request?"); it is a question. Button payloads ("/affirm") are
+never rerouted.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+import yaml
+
+CUES_FILE = Path(__file__).with_name("routing_cues.yml")
+
+ASK = "ask_rights"
+PERSON = "human_handoff"
+# A request intent and the request it starts.
+REQUEST_KINDS = {
+    "request_records": "records",
+    "request_correction": "correction",
+    "request_directory_optout": "directory_optout",
+    "request_consent": "consent",
+    "report_complaint": "complaint",
+    "report_misuse": "misuse",
+    "check_status": "status",
+}
+# Reports: a family telling what happened ("someone posted my kid's report card online") is making the report.
+REPORT_KINDS = frozenset({"complaint", "misuse"})
+# Intents that only make sense while a code is awaited: a message that does not mention the code is a question.
+CODE_INTENTS = frozenset({"no_code", "resend_code", "verify_another_way"})
+# Intents of short everyday messages: a long question under one of them is a question.
+SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny"})
+# Intents that change or leave a request in progress: a long question under one of them is a question.
+FORM_CONTROL = frozenset({"change_answer", "change_slot", "cancel_request", "inform"})
+# A request named in this many words or fewer, with nothing asked ("records request", "opt out"), is a request.
+SHORT_REQUEST_WORDS = 6
+LONG_QUESTION_WORDS = 7
+
+# The parse-data property the router adds, and its keys: the request a question was about, and that the family
+# asked for it now as well.
+ROUTING = "routing"
+OFFER = "offer"
+REQUEST_CUE = "request_cue"
+
+_GREETING = re.compile(
+    r"^(?:(?:hi|hello|hey|good (?:morning|afternoon|evening)|hola|buenas(?: tardes| noches| dias)?|buenos dias|"
+    r"ok(?:ay)?|so|um+|well|question|quick question|pregunta|una pregunta|oiga|disculpe|perdon|"
+    r"excuse me|sorry|yes|si|bueno|pues|thanks|thank you|gracias)[\s,.:!-]+)+"
+)
+_CLAUSE_SPLIT = re.compile(r"(?:[.!?;,¿¡\n]+|\s+(?:and|y|pero|but)\s+(?=[a-z]))")
+_PLEASE = re.compile(r"^(?:please|kindly|por favor|favor de)[\s,]+")
+
+
+def fold(text: str) -> str:
+    """Lower case, without accents, straight apostrophes, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.replace("’", "'").replace("‘", "'"))
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+    return " ".join(plain.split())
+
+
+@dataclass(frozen=True)
+class Cues:
+    """The compiled patterns of ``routing_cues.yml``."""
+
+    spellings: Dict[str, str]
+    person: List["re.Pattern[str]"]
+    question_start: "re.Pattern[str]"
+    question_anywhere: List["re.Pattern[str]"]
+    request_start: "re.Pattern[str]"
+    request_anywhere: List["re.Pattern[str]"]
+    request_not: "re.Pattern[str]"
+    status: List["re.Pattern[str]"]
+    code_words: List["re.Pattern[str]"]
+
+
+def _alternation(patterns: List[str]) -> "re.Pattern[str]":
+    return re.compile("(?:" + "|".join(f"(?:{p})" for p in patterns) + ")")
+
+
+@lru_cache(maxsize=4)
+def load_cues(path: Path = CUES_FILE) -> Cues:
+    """The cues file, compiled once per process."""
+    data: Dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return Cues(
+        spellings={str(k): str(v) for k, v in data["spellings"].items()},
+        person=[re.compile(p) for p in data["person"]],
+        question_start=_alternation(data["question_start"]),
+        question_anywhere=[re.compile(p) for p in data["question_anywhere"]],
+        request_start=_alternation(data["request_start"]),
+        request_anywhere=[re.compile(p) for p in data["request_anywhere"]],
+        request_not=re.compile(_alternation(data["request_not"]).pattern),
+        status=[re.compile(p) for p in data["status"]],
+        code_words=[re.compile(p) for p in data["code_words"]],
+    )
+
+
+def normalize(text: str, cues: Cues | None = None) -> str:
+    """The folded text with phone spellings written out ("pls" -> "please", "kiero" -> "quiero")."""
+    cues = cues or load_cues()
+    folded = fold(text)
+    return re.sub(r"[a-z']+", lambda m: cues.spellings.get(m.group(0), m.group(0)), folded)
+
+
+def _clauses(text: str) -> List[str]:
+    """The clauses of the normalized text, each without a leading greeting or "please"."""
+    clauses = []
+    for raw in _CLAUSE_SPLIT.split(text):
+        clause = _GREETING.sub("", raw.strip(" ,:-\"'()"))
+        if clause:
+            clauses.append(clause)
+    return clauses
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a message is put."""
+
+    person: bool
+    question: bool
+    request: bool
+    status: bool
+    mentions_code: bool
+    words: int
+
+
+def read(text: str, cues: Cues | None = None) -> Reading:
+    """Read a message's wording."""
+    cues = cues or load_cues()
+    norm = normalize(text, cues)
+    clauses = _clauses(norm)
+    requests = [c for c in clauses if cues.request_start.match(_PLEASE.sub("", c))]
+    question = (
+        any(p.search(norm) for p in cues.question_anywhere)
+        or any(cues.question_start.match(c) for c in clauses if c not in requests)
+        or (not requests and bool(re.search("[?\u00bf]", norm)))
+    )
+    request = bool(requests)
+    if not request:
+        for pattern in cues.request_anywhere:
+            for match in pattern.finditer(norm):
+                if not cues.request_not.match(norm, match.end()) and not _subordinate(norm, match.start()):
+                    request = True
+                    break
+            if request:
+                break
+    return Reading(
+        person=any(p.search(norm) for p in cues.person),
+        question=question,
+        request=request,
+        status=any(p.search(norm) for p in cues.status),
+        mentions_code=any(p.search(norm) for p in cues.code_words),
+        words=len(re.findall(r"[a-z0-9']+", norm)),
+    )
+
+
+_SUBORDINATE = re.compile(
+    r"(?:\b(?:if|whether|when|unless|si|cuando|what if|y si)\s+(?:\S+\s+){0,2}"
+    r"|\b(?:do|does|did|will|would|should|can|could|may|might|must)\s+)$"
+)
+
+
+def _subordinate(text: str, start: int) -> bool:
+    """Whether a request cue at ``start`` stands in a condition or a question ("what if I want…", "do I need…")."""
+    return bool(_SUBORDINATE.search(text[max(0, start - 30) : start]))
+
+
+@dataclass
+class Routed:
+    """The intent to act on, what the answer needs to know (:data:`ROUTING`), and why."""
+
+    intent: str
+    routing: Dict[str, str] = field(default_factory=dict)
+    reason: str = "classifier"
+
+
+def route(text: str, intent: str, cues: Cues | None = None) -> Routed:
+    """Route a message the classifier gave ``intent`` (see the module docstring)."""
+    if not text or text.lstrip().startswith("/"):
+        return Routed(intent, reason="payload")
+    cues = cues or load_cues()
+    reading = read(text, cues)
+    if reading.person:
+        return Routed(PERSON, reason="asks for a person")
+    kind = REQUEST_KINDS.get(intent)
+    if kind == "status":
+        if reading.status or not reading.question:
+            return Routed(intent, reason="status")
+        return Routed(ASK, {OFFER: kind}, reason="a question, not a status check")
+    if kind is not None:
+        if reading.request and reading.question:
+            return Routed(ASK, {OFFER: kind, REQUEST_CUE: kind}, reason="a request and a question")
+        if reading.request:
+            return Routed(intent, reason="an explicit request")
+        if reading.question or (reading.words > SHORT_REQUEST_WORDS and kind not in REPORT_KINDS):
+            return Routed(ASK, {OFFER: kind}, reason="asks about it")
+        return Routed(intent, reason="names the request" if reading.words <= SHORT_REQUEST_WORDS else "a report")
+    if intent in CODE_INTENTS and not reading.mentions_code:
+        return Routed(ASK, reason="not about the code")
+    if intent in (SMALL_TALK | FORM_CONTROL) and reading.question and reading.words >= LONG_QUESTION_WORDS:
+        return Routed(ASK, reason="a question in many words")
+    if intent == ASK and reading.request:
+        return Routed(ASK, {REQUEST_CUE: "any"}, reason="a question that asks for something")
+    return Routed(intent)
