@@ -4,8 +4,8 @@ A question about a right or a process gets the short answer of the right article
 for the request that goes with it ("Start a records request", "Opt out now"): the family decides, the assistant
 does not start a form they did not ask for. A message that also asks for the request ("I want a copy of my son's
 records — how long does it take?") gets the answer, then "Shall I start the request now?". The request comes from
-the message router (``offer`` in the parse data's ``routing``: the request the family's words were about) or, failing that, from the
-article's topic (:data:`TOPIC_OFFERS`).
+the message router (``offer`` in the parse data's ``routing``: the request the family's words were about) or,
+failing that, from the article's topic (:data:`TOPIC_OFFERS`).
 
 When the knowledge base is unsure it offers at most three articles, the best first; when it has nothing reliable
 about a question that is still about student data (a state's law, a breach, a vendor…) it offers the closest

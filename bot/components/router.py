@@ -3,8 +3,9 @@
 It runs last in the NLU pipeline, after the intent classifier and the fallback classifier, and may replace the
 intent (a question worded with a request's words becomes ``ask_rights``; a request for a person becomes
 ``human_handoff``) and add a ``routing`` property to the parse data (``{"offer": kind, "request_cue": kind}``),
-which the answer reads from the tracker's latest message. It is not an entity: nothing in the text names it. The words it goes by are
-in ``routing_cues.yml``. Runs inside Rasa's own environment (.venv-rasa); it imports nothing from the application.
+which the answer reads from the tracker's latest message. It is not an entity: nothing in the text names it. The
+words it goes by are in ``routing_cues.yml``. Runs inside Rasa's own environment (.venv-rasa); it imports nothing
+from the application.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class MessageRouter(GraphComponent):
             text = message.get(TEXT) or ""
             if not name or not text:
                 continue
-            routed = route(text, name)
+            routed = route(text, name, message.get(INTENT_RANKING_KEY))
             if routed.intent != name:
                 confidence = max(float(intent.get("confidence") or 0.0), 0.9)
                 message.set(INTENT, {"name": routed.intent, "confidence": confidence}, add_to_output=True)

@@ -30,7 +30,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List
 
 import yaml
 
@@ -58,6 +58,10 @@ SMALL_TALK = frozenset({"greet", "goodbye", "thank", "affirm", "deny"})
 FORM_CONTROL = frozenset({"change_answer", "change_slot", "cancel_request", "inform"})
 # A request named in this many words or fewer, with nothing asked ("records request", "opt out"), is a request.
 SHORT_REQUEST_WORDS = 6
+# Intents under which an explicit request may hide ("I am requesting access logs for my child" read as a question),
+# and how likely a request intent must be, in the classifier's ranking, to be taken instead.
+UNDECIDED = frozenset({ASK, "nlu_fallback", "out_of_scope", "inform"})
+REQUEST_CANDIDATE = 0.05
 LONG_QUESTION_WORDS = 7
 
 # The parse-data property the router adds, and its keys: the request a question was about, and that the family
@@ -197,14 +201,28 @@ class Routed:
     reason: str = "classifier"
 
 
-def route(text: str, intent: str, cues: Cues | None = None) -> Routed:
-    """Route a message the classifier gave ``intent`` (see the module docstring)."""
+def route(text: str, intent: str, ranking: list[dict[str, Any]] | None = None, cues: Cues | None = None) -> Routed:
+    """Route a message the classifier gave ``intent`` (``ranking``: its intents with confidences, best first)."""
     if not text or text.lstrip().startswith("/"):
         return Routed(intent, reason="payload")
     cues = cues or load_cues()
     reading = read(text, cues)
     if reading.person:
         return Routed(PERSON, reason="asks for a person")
+    if reading.status and intent != "check_status":
+        return Routed("check_status", reason="asks how a request is going")
+    if reading.request and not reading.question and intent in UNDECIDED:
+        # An explicit request the classifier did not recognise as one: the likeliest request it saw.
+        candidate = next(
+            (
+                r["name"]
+                for r in ranking or []
+                if r.get("name") in REQUEST_KINDS and float(r.get("confidence") or 0.0) >= REQUEST_CANDIDATE
+            ),
+            None,
+        )
+        if candidate is not None:
+            return Routed(candidate, reason="an explicit request, by the classifier's runner-up")
     kind = REQUEST_KINDS.get(intent)
     if kind == "status":
         if reading.status or not reading.question:

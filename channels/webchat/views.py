@@ -1,4 +1,9 @@
-"""``GET /``: the web chat page (all assets served by the gateway)."""
+"""``GET /``: the web chat page (all assets served by the gateway).
+
+The page carries its strings in both languages: the conversation's language (what the family writes decides it;
+the English/Español toggle is the only explicit choice) sets every word around the answers, whatever language the
+browser asked for. The browser's language is only the page's default before the first message.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from rightsdesk.web import page_language, render_page
+from rightsdesk.web import STRINGS, page_language, render_page
 
 router = APIRouter(tags=["pages"])
 
@@ -82,5 +87,23 @@ async def chat_page(request: Request) -> Any:
     lang = page_language(request)
     other = "es" if lang == "en" else "en"
     days = request.app.state.knowledge.district.retention.conversation_days
-    text = {k: v.format(days=days) for k, v in TEXT[lang].items()}
-    return render_page(request, "chat.html", lang, f"/?lang={other}", nav="chat", x=text, starters=STARTERS[lang])
+    chrome = {
+        code: {
+            **{k: v.format(days=days) for k, v in TEXT[code].items()},
+            "starter_questions": STARTERS[code],
+            "site": STRINGS[code],
+        }
+        for code in TEXT
+    }
+    return render_page(
+        request,
+        "chat.html",
+        lang,
+        f"/?lang={other}",
+        nav="chat",
+        x=chrome[lang],
+        starters=STARTERS[lang],
+        chrome=chrome,
+        # The toggle (?lang=) is the family's explicit choice; the browser's language is only the page's default.
+        chosen=request.query_params.get("lang") in TEXT,
+    )

@@ -2,12 +2,15 @@
 // (POST /api/chat/history restores it); listens to GET /api/chat/events (server-sent events) for replies that
 // arrive later: an officer's message, a late answer after the assistant was briefly down. Every message from the
 // server carries its transcript id, and each id is shown once, whichever way it arrived.
+// The page's words follow the conversation's language (every reply says it), not the browser's: the page carries
+// its strings in both languages (#chat-strings). The toggle (?lang=) is the only explicit choice sent to the server.
 (function () {
   "use strict";
   var root = document.getElementById("chat");
   if (!root) { return; }
+  var strings = JSON.parse(document.getElementById("chat-strings").textContent);
   var lang = root.dataset.lang;
-  var log = document.getElementById("chat-log");
+  var log = document.getElementById("chat-messages");
   var form = document.getElementById("chat-form");
   var input = document.getElementById("chat-input");
   var typing = document.getElementById("typing");
@@ -23,28 +26,92 @@
   function setSession(id) { try { localStorage.setItem(KEY, id); } catch (e) { /* private mode */ } }
   function clearSession() { try { localStorage.removeItem(KEY); } catch (e) { /* private mode */ } }
 
+  function t(key) { return (strings[lang] || strings.en)[key]; }
+
+  // Put every word of the page in ``code`` (the conversation's language).
+  function setLanguage(code) {
+    if (!strings[code] || code === lang) { return; }
+    lang = code;
+    document.documentElement.lang = code;
+    document.title = document.title.replace(strings[code === "es" ? "en" : "es"].title, t("title"));
+    root.dataset.lang = code;
+    Array.prototype.forEach.call(document.querySelectorAll("[data-text]"), function (el) {
+      el.textContent = t(el.dataset.text);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-label]"), function (el) {
+      el.setAttribute("aria-label", t(el.dataset.label));
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-starter]"), function (el) {
+      el.textContent = t("starter_questions")[Number(el.dataset.starter)];
+    });
+    input.placeholder = t("label");
+    var site = t("site");
+    var other = code === "es" ? "en" : "es";
+    Array.prototype.forEach.call(document.querySelectorAll("[data-site]"), function (el) {
+      el.textContent = site[el.dataset.site];
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-site-label]"), function (el) {
+      el.setAttribute("aria-label", site[el.dataset.siteLabel]);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-href]"), function (el) {
+      el.setAttribute("href", el.dataset.href.replace("{lang}", code));
+    });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-other-language]"), function (el) {
+      el.setAttribute("href", "/?lang=" + other); el.setAttribute("lang", other); el.setAttribute("hreflang", other);
+    });
+    Array.prototype.forEach.call(document.querySelectorAll(".lang-toggle a"), function (a) {
+      if (a.getAttribute("hreflang") === code) { a.setAttribute("aria-current", "true"); } else { a.removeAttribute("aria-current"); }
+    });
+    Array.prototype.forEach.call(log.querySelectorAll("li[data-direction]"), function (li) {
+      li.dataset.who = who(li.dataset.direction, li.dataset.from);
+    });
+  }
+
   function who(direction, from) {
-    if (direction === "in") { return root.dataset.you; }
-    return from === "office" ? root.dataset.office : root.dataset.assistant;
+    if (direction === "in") { return t("you"); }
+    return from === "office" ? t("office") : t("assistant");
+  }
+
+  // A reply's text as paragraphs and lists: blank lines part paragraphs, lines starting "- " are list items.
+  // Always text, never markup.
+  function renderText(container, text) {
+    String(text || "").split(/\n\s*\n/).forEach(function (block) {
+      var list = null;
+      var para = null;
+      block.split("\n").forEach(function (line) {
+        var item = /^\s*[-•]\s+(.*)$/.exec(line);
+        if (item) {
+          if (!list) { list = document.createElement("ul"); container.appendChild(list); }
+          var li = document.createElement("li");
+          li.textContent = item[1];
+          list.appendChild(li);
+          para = null;
+        } else if (line.trim()) {
+          list = null;
+          if (!para) { para = document.createElement("p"); container.appendChild(para); para.textContent = line; }
+          else { para.textContent += "\n" + line; }
+        }
+      });
+    });
   }
 
   function sourcesFor(article) {
     var src = document.createElement("p");
     src.className = "sources";
-    src.appendChild(document.createTextNode(root.dataset.sources + ": "));
+    src.appendChild(document.createTextNode(t("sources") + ": "));
     article.sources.forEach(function (s, i) {
       if (i) { src.appendChild(document.createTextNode("; ")); }
       var a = document.createElement("a");
       a.href = s.url; a.textContent = s.citation; a.rel = "noopener noreferrer"; a.target = "_blank";
       var note = document.createElement("span");
-      note.className = "visually-hidden"; note.textContent = " " + root.dataset.newTab;
+      note.className = "visually-hidden"; note.textContent = " " + t("new_tab");
       a.appendChild(note);
       src.appendChild(a);
     });
     if (article.url) {
       src.appendChild(document.createTextNode(" · "));
       var more = document.createElement("a");
-      more.href = article.url; more.textContent = root.dataset.readMore;
+      more.href = article.url; more.textContent = t("read_more");
       src.appendChild(more);
     }
     return src;
@@ -60,6 +127,8 @@
     var direction = m.direction || "out";
     var li = document.createElement("li");
     li.className = direction + (m.from === "office" ? " office" : "");
+    li.dataset.direction = direction;
+    li.dataset.from = m.from || "";
     // Who wrote it: read out by screen readers (generated content), shown for the privacy office.
     li.dataset.who = who(direction, m.from);
     if (m.from === "office") {
@@ -69,7 +138,7 @@
     }
     var body = document.createElement("div");
     body.className = "text";
-    body.textContent = m.text;
+    if (direction === "in") { body.textContent = m.text; } else { renderText(body, m.text); }
     li.appendChild(body);
     if (m.article && m.article.sources && m.article.sources.length) { li.appendChild(sourcesFor(m.article)); }
     if (direction === "out" && m.buttons && m.buttons.length) {
@@ -107,21 +176,23 @@
     addMessage({ direction: "in", text: shown || text });
     var body = { text: text, session_id: sessionId() };
     if (shown && shown !== text) { body.display = shown; }
-    if (!body.session_id || root.dataset.pendingLanguage) { body.language = lang; delete root.dataset.pendingLanguage; }
+    // Only the toggle is a choice; otherwise what the family writes decides the conversation's language.
+    if (root.dataset.pendingLanguage) { body.language = lang; delete root.dataset.pendingLanguage; }
     post("/api/chat", body).then(function (r) {
-      if (r.status === 404) { clearSession(); stopEvents(); addMessage({ text: root.dataset.restart }); return null; }
+      if (r.status === 404) { clearSession(); stopEvents(); addMessage({ text: t("restart") }); return null; }
       if (!r.ok) { throw new Error(String(r.status)); }
       return r.json();
     }).then(function (data) {
       if (!data) { return; }
       setSession(data.session_id);
+      setLanguage(data.language);
       // The transcript gives each reply its id (the event stream may bring the same ones): show each once.
       return catchUp().then(function (ok) {
         if (!ok) { data.messages.forEach(function (m) { addMessage(m); }); }
         listen();
       });
     }).catch(function () {
-      addMessage({ text: root.dataset.error });
+      addMessage({ text: t("error") });
     }).finally(function () { setBusy(false); input.focus(); });
   }
 
@@ -134,6 +205,7 @@
       return r.ok ? r.json() : null;
     }).then(function (data) {
       if (!data) { return false; }
+      if (!root.dataset.pendingLanguage) { setLanguage(data.language); }  // the toggle, just used, wins
       data.messages.forEach(function (m) {
         if (m.direction === "out") { addMessage(m); } else if (m.id > lastId) { lastId = m.id; }
       });
@@ -172,6 +244,7 @@
       return r.ok ? r.json() : null;
     }).then(function (data) {
       if (!data) { return; }
+      if (!root.dataset.pendingLanguage) { setLanguage(data.language); }  // the toggle, just used, wins
       data.messages.forEach(function (m) { addMessage(m); });
       listen();
     });
@@ -188,14 +261,15 @@
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
   });
   document.getElementById("person-button").addEventListener("click", function (e) {
-    send(e.currentTarget.dataset.payload, e.currentTarget.textContent);
+    send(e.currentTarget.dataset.payload, t("person"));
   });
   if (starters) {
     Array.prototype.forEach.call(starters.querySelectorAll("button"), function (b) {
       b.addEventListener("click", function () { send(b.textContent, b.textContent); });
     });
   }
-  // Arriving through the language link (?lang=) is an explicit choice for the next message.
-  if (sessionId() && new URLSearchParams(location.search).get("lang")) { root.dataset.pendingLanguage = "1"; }
+  // Arriving through the language toggle (?lang=) is an explicit choice for the next message; a page that took its
+  // language from the browser chooses nothing.
+  if (root.dataset.chosen === "true") { root.dataset.pendingLanguage = "1"; }
   restore();
 })();

@@ -26,7 +26,7 @@ from knowledge.district import District, load_district
 from rightsdesk.app import create_app
 from rightsdesk.migrate import upgrade
 from rightsdesk.settings import REPO_ROOT, Settings
-from tests.e2e.browser import chromium, screenshot
+from tests.e2e.browser import assert_accessible, chromium, screenshot
 from tests.helpdesk_support import PASSWORD, OpenedTicket, family_messages, officer, web_ticket
 from ticketing.database import unit_of_work
 from ticketing.tickets.models import Ticket
@@ -127,8 +127,10 @@ def test_console_on_a_laptop(gateway: Gateway) -> None:
         skip = driver.switch_to.active_element
         assert skip.text == "Skip to content"
         assert skip.value_of_css_property("outline-style") == "solid"  # focus is visible
+        assert_accessible(driver, "/console/login")
         _sign_in(driver, gateway)
         assert driver.find_element(By.TAG_NAME, "h1").text == "Queue"
+        assert_accessible(driver, "/console/queue")
         headers = driver.find_elements(By.CSS_SELECTOR, "table.queue thead th")
         assert headers and all(h.get_attribute("scope") == "col" for h in headers)
         rows = driver.find_elements(By.CSS_SELECTOR, "table.queue tbody th[scope=row]")
@@ -143,6 +145,7 @@ def test_console_on_a_laptop(gateway: Gateway) -> None:
         driver.get(f"{gateway.url}/console/tickets/{gateway.ticket.reference}")
         family = driver.find_element(By.CSS_SELECTOR, "li.ev-family_message .ev-body")
         assert family.text == HOSTILE  # shown as text, not run
+        assert_accessible(driver, "/console/tickets/<reference>")
         assert driver.find_elements(By.CSS_SELECTOR, "ol.timeline script, ol.timeline img") == []
         assert driver.title != "pwned" and "RD-" in driver.title
         reply = driver.find_element(By.ID, "reply-body")

@@ -123,3 +123,27 @@ def test_a_long_question_under_a_small_talk_intent_is_a_question() -> None:
 def test_phone_spellings_are_written_out() -> None:
     assert normalize("Kiero ver el expediente pls") == "quiero ver el expediente please"
     assert read("cn i get a copy of my kids file").question
+
+
+def test_an_explicit_request_the_classifier_took_for_a_question_starts_the_likeliest_request() -> None:
+    ranking = [
+        {"name": "ask_rights", "confidence": 0.6},
+        {"name": "request_consent", "confidence": 0.2},
+        {"name": "request_records", "confidence": 0.1},
+    ]
+    text = "I deny permission to use my child's image for display or publication."
+    assert route(text, "ask_rights", ranking).intent == "request_consent"
+    # A question stays a question, whatever the runner-up.
+    assert route("can the school use my child's image without permission?", "ask_rights", ranking).intent == ASK
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I sent in a request to fix my son's record 3 weeks ago and havent heard anything",
+        "did anyone look at my complaint from last month yet",
+        "ya hay respuesta de mi queja? no me han dicho nada",
+    ],
+)
+def test_asking_how_a_request_is_going_checks_its_status(text: str) -> None:
+    assert route(text, "ask_rights").intent == "check_status"
