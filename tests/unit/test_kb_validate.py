@@ -113,10 +113,25 @@ def test_family_question_with_unknown_topic_or_language(kb: Path) -> None:
 def test_family_question_with_missing_column_names_its_line(kb: Path) -> None:
     lines = (kb / "questions.tsv").read_text(encoding="utf-8").count("\n")
     append_question(kb, "can i see my sons file\ten")
-    assert f"questions.tsv:{lines + 1}: expected 4 tab-separated columns, got 2" in errors_after(kb)
+    assert f"questions.tsv:{lines + 1}: expected 4 or 5 tab-separated columns, got 2" in errors_after(kb)
 
 
 def test_family_question_listed_twice(kb: Path) -> None:
     append_question(kb, "Can I see my sons file??\ten\tferpa_inspect_review\t")
     append_question(kb, "can i see my sons file\ten\tferpa_inspect_review\t")
     assert "'can i see my sons file' is listed twice" in errors_after(kb)
+
+
+def test_family_question_may_name_its_source(kb: Path) -> None:
+    append_question(kb, "can the school see my sons chromebook at home\ten\tferpa_overview\t\thttps://example.org/faq")
+    report = validate(kb)
+    assert report.ok, report.errors
+    found = [e for e in report.examples if e.question == "can the school see my sons chromebook at home"]
+    assert found and found[0].source == "https://example.org/faq"
+    assert all(e.source == "" or e.source.startswith(("https://", "http://")) for e in report.examples)
+
+
+def test_family_question_source_must_be_a_url(kb: Path) -> None:
+    lines = (kb / "questions.tsv").read_text(encoding="utf-8").count("\n")
+    append_question(kb, "who reads my kids chats\ten\tedtech_ai\t\ta parent forum")
+    assert f"questions.tsv:{lines + 1}: the source must be an http(s) URL, got 'a parent forum'" in errors_after(kb)
