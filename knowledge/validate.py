@@ -29,6 +29,8 @@ from knowledge.examples import EXAMPLES_FILE, Example, ExampleError, load_exampl
 from knowledge.readability import reading_grade
 from knowledge.text import words
 
+# The repository's copy of the shared topic list: shared/kb/topics.yml followed by shared/kb/topics-added-2026-12.yml
+# (a unit test keeps them equal).
 TOPICS_FILE = Path(__file__).resolve().parent / "topics.yml"
 _TOPIC_LINE = re.compile(r"^  ([a-z0-9_]+):\s*$")
 REVIEW_MAX_AGE = timedelta(days=365)
