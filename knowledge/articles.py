@@ -129,6 +129,9 @@ def placeholder_values(district: District, lang: str, public_url: str) -> dict[s
         "breach_policy": district.breach_policy.get(lang),
         "vendor_count": str(len(district.vendors)),
         "transparency_url": f"{public_url}/transparency?lang={lang}",
+        "device_policy": district.device_policy.text(lang),
+        "immigration_policy": district.immigration_policy.text(lang),
+        "safety_technology": district.safety_technology.text(lang),
     }
 
 
@@ -144,6 +147,9 @@ PLACEHOLDERS = frozenset(
         "breach_policy",
         "vendor_count",
         "transparency_url",
+        "device_policy",
+        "immigration_policy",
+        "safety_technology",
     }
 )
 

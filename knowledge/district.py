@@ -1,4 +1,6 @@
-"""The district configuration a real deployment replaces: contacts, schools, deadlines, vendors, retention.
+"""The district configuration a real deployment replaces: contacts, schools, deadlines, vendors, retention, rules.
+
+The rules are the district's own for school devices, immigration enforcement and safety technology.
 
 Loaded from one YAML file (``RIGHTSDESK_DISTRICT_FILE``; the demo district ships in ``knowledge/district/``).
 Bilingual values are ``{en: ..., es: ...}`` mappings; :func:`Localized.get` picks one.
@@ -133,6 +135,51 @@ class RetentionItem(BaseModel):
     keep: Localized
 
 
+class _PolicyText(BaseModel):
+    """A district policy told in a few bilingual sentences, in the order a family would ask about them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def sentences(self, lang: str) -> list[str]:
+        """Each part of the policy in ``lang``, in field order."""
+        parts = (getattr(self, name) for name in type(self).model_fields)
+        return [part.get(lang) for part in parts if isinstance(part, Localized)]
+
+    def text(self, lang: str) -> str:
+        """The whole policy as one paragraph in ``lang``."""
+        return " ".join(self.sentences(lang))
+
+
+class DevicePolicy(_PolicyText):
+    """School-issued devices and accounts: what is filtered and monitored, kept, seen, and when."""
+
+    devices: Localized
+    filtered_and_monitored: Localized
+    kept: Localized
+    who_sees: Localized
+    outside_school_hours: Localized
+    choices: Localized
+
+
+class ImmigrationPolicy(_PolicyText):
+    """How staff handle immigration status and requests from immigration agents."""
+
+    status: Localized
+    agent_requests: Localized
+    records: Localized
+    family_notice: Localized
+
+
+class SafetyTechnology(_PolicyText):
+    """Cameras, the threat-assessment team and social-media monitoring."""
+
+    cameras: Localized
+    video_kept: Localized
+    video_access: Localized
+    threat_assessment: Localized
+    social_media: Localized
+
+
 class RetentionPeriods(BaseModel):
     """How long this desk keeps what families send it."""
 
@@ -159,6 +206,9 @@ class District(BaseModel):
     directory_information: DirectoryInformation
     breach_policy: Localized
     security_practices: LocalizedList
+    device_policy: DevicePolicy
+    immigration_policy: ImmigrationPolicy
+    safety_technology: SafetyTechnology
     vendors: list[Vendor]
     retention_schedule: list[RetentionItem]
     retention: RetentionPeriods

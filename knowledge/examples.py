@@ -6,9 +6,11 @@ article of that topic in that language, so a question worded like none of an art
 find it through a family who asked the same thing differently. They are data, like the articles: editing them
 needs no retraining of the Rasa model, and the knowledge service reloads them when the file changes.
 
-Columns: ``question``, ``lang`` (en or es), ``topic`` (a topic of ``topics.yml``) and ``also`` (other topics the
-question fits equally, ``|``-separated, used only when measuring; may be empty). The questions of the evaluation
-sets in ``bench/data/`` are kept out of this file (``bench/kb_accuracy.py`` counts copies; a unit test enforces it).
+Columns: ``question``, ``lang`` (en or es), ``topic`` (a topic of ``topics.yml``), ``also`` (other topics the
+question fits equally, ``|``-separated, used only when measuring; may be empty) and, optionally, ``source``: the
+public page (http or https URL) a real family's question was copied from, word for word. A row without a source
+was written by the team. The questions of the evaluation sets in ``bench/data/`` are kept out of this file
+(``bench/kb_accuracy.py`` counts copies; a unit test enforces it).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from knowledge.articles import ARTICLES_DIR, LANGUAGES
 
 EXAMPLES_FILE = ARTICLES_DIR / "questions.tsv"
 COLUMNS = ("question", "lang", "topic", "also")
+OPTIONAL_COLUMNS = ("source",)
+SOURCE_PREFIXES = ("https://", "http://")
 
 
 @dataclass(frozen=True)
@@ -32,6 +36,7 @@ class Example:
     lang: str
     topic: str
     also: tuple[str, ...] = ()
+    source: str = ""
 
 
 class ExampleError(ValueError):
@@ -46,21 +51,27 @@ def load_examples(path: Path = EXAMPLES_FILE) -> list[Example]:
     with path.open(encoding="utf-8", newline="") as fh:
         reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = next(reader, None)
-        if header is None or tuple(header[: len(COLUMNS)]) != COLUMNS:
-            raise ExampleError(f"{path}:1: the header must be {' / '.join(COLUMNS)}, got {header}")
+        allowed = (len(COLUMNS), len(COLUMNS) + len(OPTIONAL_COLUMNS))
+        if header is None or tuple(header) not in (COLUMNS, COLUMNS + OPTIONAL_COLUMNS):
+            names = " / ".join(COLUMNS)
+            raise ExampleError(f"{path}:1: the header must be {names} (and optionally source), got {header}")
         for number, row in enumerate(reader, start=2):
             if not any(cell.strip() for cell in row):
                 continue
-            if len(row) != len(COLUMNS):
-                raise ExampleError(f"{path}:{number}: expected {len(COLUMNS)} tab-separated columns, got {len(row)}")
-            question, lang, topic, also = (cell.strip() for cell in row)
+            if len(row) not in allowed:
+                raise ExampleError(
+                    f"{path}:{number}: expected {allowed[0]} or {allowed[1]} tab-separated columns, got {len(row)}"
+                )
+            question, lang, topic, also, source = (*(cell.strip() for cell in row), "")[:5]
             if not question:
                 raise ExampleError(f"{path}:{number}: the question is empty")
             if lang not in LANGUAGES:
                 raise ExampleError(f"{path}:{number}: language must be one of {', '.join(LANGUAGES)}, got {lang!r}")
             if not topic:
                 raise ExampleError(f"{path}:{number}: the topic is empty")
-            out.append(Example(question, lang, topic, tuple(t for t in also.split("|") if t)))
+            if source and (not source.startswith(SOURCE_PREFIXES) or any(ch.isspace() for ch in source)):
+                raise ExampleError(f"{path}:{number}: the source must be an http(s) URL, got {source!r}")
+            out.append(Example(question, lang, topic, tuple(t for t in also.split("|") if t), source))
     return out
 
 

@@ -111,9 +111,22 @@ _CONCEPT_WORDS: dict[str, str] = {
     "app": (
         "app apps aplicacion aplicaciones software website websites online edtech platform platforms plataforma "
         "plataformas programa programas program programs tablet chromebook chromebooks ipad laptop google seesaw "
-        "dojo classdojo clever ixl kahoot canvas schoology powerschool zoom microsoft teams gaggle goguardian "
-        "securly duolingo prodigy khan pagina web sitio portal tool tools herramienta herramientas"
+        "dojo classdojo clever ixl kahoot canvas schoology powerschool zoom microsoft teams duolingo prodigy khan "
+        "pagina web sitio portal tool tools herramienta herramientas"
     ),
+    # Watching what students do on school devices and accounts ("gaggle", "vigila la chromebook"), and the
+    # monitoring products families name.
+    "monitor": (
+        "monitor monitored monitoring monitors monitorea monitorean monitoreo monitorear vigilar vigila vigilan "
+        "vigilancia vigilando surveillance spying spy espiar espian tracking tracked rastrear rastrea rastrean rastreo "
+        "filter filtered filtering filters gaggle goguardian securly lightspeed"
+    ),
+    "immigration": (
+        "immigration immigrant immigrants inmigracion inmigrante inmigrantes migratorio migratoria migra ice "
+        "deportation deport deported deportacion deportar deportaron undocumented indocumentado indocumentada "
+        "indocumentados indocumentadas daca citizenship citizen ciudadania ciudadano"
+    ),
+    "socialmedia": "socialmedia redessociales instagram facebook tiktok snapchat",
     "vendor": (
         "vendor vendors provider providers proveedor proveedores company companies companys empresa empresas "
         "compania companias contractor contractors contratista contratistas operator operators operador "
@@ -386,6 +399,8 @@ _PHRASES = (
     (re.compile(r"\b(?:self ?harm(?:ing)?|hurt(?:ing)? (?:himself|herself|themselves|themself|myself))\b"), "selfharm"),
     (re.compile(r"\bfront office\b"), "frontoffice"),
     (re.compile(r"\bseguro social\b"), "segurosocial"),
+    (re.compile(r"\bsocial media\b"), "socialmedia"),
+    (re.compile(r"\bredes sociales\b"), "redessociales"),
 )
 
 

@@ -3,9 +3,9 @@
 Errors (the command fails): a file that does not parse or breaks the schema, a topic of ``topics.yml`` missing in
 either language, an unknown topic, a duplicate id within a language, an article without sources, a short answer
 over 320 characters, an unknown placeholder, a related id that does not exist, an English article without its
-Spanish pair (or the reverse), a family question (``questions.tsv``) that does not parse, names an unknown
-topic or is listed twice. Warnings: a review older than 12 months, text far above the target reading level, a
-family question that is already one of an article's ways of asking.
+Spanish pair (or the reverse), a family question (``questions.tsv``) that does not parse (including a ``source``
+that is not an http(s) URL), names an unknown topic or is listed twice. Warnings: a review older than 12 months,
+text far above the target reading level, a family question that is already one of an article's ways of asking.
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from knowledge.examples import EXAMPLES_FILE, Example, ExampleError, load_exampl
 from knowledge.readability import reading_grade
 from knowledge.text import words
 
+# The repository's copy of the shared topic list: shared/kb/topics.yml followed by shared/kb/topics-added-2026-12.yml
+# (a unit test keeps them equal).
 TOPICS_FILE = Path(__file__).resolve().parent / "topics.yml"
 _TOPIC_LINE = re.compile(r"^  ([a-z0-9_]+):\s*$")
 REVIEW_MAX_AGE = timedelta(days=365)

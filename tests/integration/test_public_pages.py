@@ -68,6 +68,21 @@ def test_transparency_page_shows_the_districts_rules(client: TestClient) -> None
     assert "Content-Security-Policy" in page.headers
 
 
+def test_transparency_page_shows_devices_immigration_and_safety_rules_in_the_pages_language(
+    client: TestClient,
+) -> None:
+    en = client.get("/transparency", params={"lang": "en"}).text
+    es = client.get("/transparency", params={"lang": "es"}).text
+    for expected in ("School devices and accounts", "district Chromebook", "Immigration and school records"):
+        assert expected in en
+    assert "immigration or citizenship status" in en and "threat-assessment team" in en
+    assert "does not monitor students&#39; social media" in en or "does not monitor students' social media" in en
+    for expected in ("Dispositivos y cuentas de la escuela", "Inmigración y el expediente escolar", "Cámaras"):
+        assert expected in es
+    assert "no vigila las redes sociales" in es and "firmada por un juez" in es
+    assert "district Chromebook" not in es
+
+
 def test_chat_page_has_the_privacy_notice_and_loads_only_local_assets(client: TestClient) -> None:
     page = client.get("/", headers={"accept-language": "es-MX,es;q=0.9"})
     assert page.status_code == 200 and '<html lang="es">' in page.text

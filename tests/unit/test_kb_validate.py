@@ -1,7 +1,6 @@
 """The validator fails on each broken rule and passes the shipped knowledge base."""
 
 import shutil
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -10,7 +9,10 @@ import yaml
 from knowledge.articles import ARTICLES_DIR
 from knowledge.validate import TOPICS_FILE, load_topics, validate
 
-SHARED_TOPICS = Path(__file__).resolve().parents[3] / "shared" / "kb" / "topics.yml"
+SHARED_KB = Path(__file__).resolve().parents[3] / "shared" / "kb"
+# The shared topic list, in order: the first list, then the topics added after measuring real questions.
+SHARED_TOPIC_FILES = (SHARED_KB / "topics.yml", SHARED_KB / "topics-added-2026-12.yml")
+NEW_TOPICS = ("immigration_enforcement", "school_devices_monitoring", "safety_surveillance", "minor_confidentiality")
 
 
 def test_the_shipped_knowledge_base_is_valid() -> None:
@@ -19,10 +21,20 @@ def test_the_shipped_knowledge_base_is_valid() -> None:
     assert len(report.articles) >= 2 * len(load_topics())
 
 
-def test_the_topic_list_matches_the_shared_one() -> None:
-    if not SHARED_TOPICS.exists():
+def test_the_topic_list_matches_the_shared_ones() -> None:
+    if not all(path.exists() for path in SHARED_TOPIC_FILES):
         pytest.skip("shared/ is not beside the repository")
-    assert load_topics(TOPICS_FILE) == load_topics(SHARED_TOPICS)
+    shared = [topic for path in SHARED_TOPIC_FILES for topic in load_topics(path)]
+    assert load_topics(TOPICS_FILE) == shared
+    assert len(set(shared)) == len(shared)
+
+
+def test_the_topic_list_knows_the_topics_added_in_december_2026() -> None:
+    topics = load_topics()
+    assert set(NEW_TOPICS) <= set(topics)
+    report = validate()
+    for lang in ("en", "es"):
+        assert set(NEW_TOPICS) <= {i.article.topic for i in report.articles if i.article.lang == lang}, lang
 
 
 @pytest.fixture
@@ -85,7 +97,8 @@ def test_unknown_placeholder(kb: Path) -> None:
 
 def test_stale_review_is_a_warning_not_an_error(kb: Path) -> None:
     edit(kb / "en" / "coppa.yml", last_reviewed="2024-01-02")
-    report = validate(kb, today=date(2026, 11, 28))
+    today = max(item.article.last_reviewed for item in validate(kb).articles)  # no review is in the future
+    report = validate(kb, today=today)
     assert report.ok
     assert any("coppa.yml: last reviewed 2024-01-02" in w for w in report.warnings)
 
@@ -113,10 +126,25 @@ def test_family_question_with_unknown_topic_or_language(kb: Path) -> None:
 def test_family_question_with_missing_column_names_its_line(kb: Path) -> None:
     lines = (kb / "questions.tsv").read_text(encoding="utf-8").count("\n")
     append_question(kb, "can i see my sons file\ten")
-    assert f"questions.tsv:{lines + 1}: expected 4 tab-separated columns, got 2" in errors_after(kb)
+    assert f"questions.tsv:{lines + 1}: expected 4 or 5 tab-separated columns, got 2" in errors_after(kb)
 
 
 def test_family_question_listed_twice(kb: Path) -> None:
     append_question(kb, "Can I see my sons file??\ten\tferpa_inspect_review\t")
     append_question(kb, "can i see my sons file\ten\tferpa_inspect_review\t")
     assert "'can i see my sons file' is listed twice" in errors_after(kb)
+
+
+def test_family_question_may_name_its_source(kb: Path) -> None:
+    append_question(kb, "can the school see my sons chromebook at home\ten\tferpa_overview\t\thttps://example.org/faq")
+    report = validate(kb)
+    assert report.ok, report.errors
+    found = [e for e in report.examples if e.question == "can the school see my sons chromebook at home"]
+    assert found and found[0].source == "https://example.org/faq"
+    assert all(e.source == "" or e.source.startswith(("https://", "http://")) for e in report.examples)
+
+
+def test_family_question_source_must_be_a_url(kb: Path) -> None:
+    lines = (kb / "questions.tsv").read_text(encoding="utf-8").count("\n")
+    append_question(kb, "who reads my kids chats\ten\tedtech_ai\t\ta parent forum")
+    assert f"questions.tsv:{lines + 1}: the source must be an http(s) URL, got 'a parent forum'" in errors_after(kb)
