@@ -117,7 +117,7 @@ DOMAIN_CONCEPTS = frozenset(
         "record share copy correct consent app vendor police breach complaint violate delete retain sensitive survey "
         "photo health mental counselor divorce recruiter directory ads optout ai special transfer fee court ssn law "
         "rights privacy data security identity hearing log notify annual ferpa ppra coppa california colorado "
-        "connecticut illinois newyork principles governance discipline"
+        "connecticut illinois newyork principles governance discipline monitor immigration socialmedia"
     ).split()
 )
 
