@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
 from knowledge.district import District
 
@@ -24,6 +24,9 @@ SHORT_ANSWER_LIMIT = 320
 LANGUAGES: tuple[Literal["en", "es"], ...] = ("en", "es")
 PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# A reviewer is named by role ("district counsel", "privacy office"), in the article's language, never by name:
+# lower-case words only, so a person's name ("Dana Whitfield") does not fit.
+ROLE_RE = re.compile(r"^[a-zà-ÿñ][a-zà-ÿñ' -]{2,59}$")
 
 
 class Source(BaseModel):
@@ -32,6 +35,32 @@ class Source(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     citation: str = Field(min_length=3)
     url: HttpUrl
+
+
+class Review(BaseModel):
+    """The last review of an article against its sources: when, and by which role (never a person's name)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    on: date
+    by: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on_key(cls, data: object) -> object:
+        # YAML 1.1 (PyYAML) reads the key ``on`` as the boolean true; take it back as "on".
+        if isinstance(data, dict) and True in data:
+            data = {("on" if key is True else key): value for key, value in data.items()}
+        return data
+
+    @field_validator("by")
+    @classmethod
+    def _a_role(cls, value: str) -> str:
+        if not ROLE_RE.match(value):
+            raise ValueError(
+                "reviewed.by is a role in lower-case words, such as 'district counsel' or 'privacy office', "
+                f"never a person's name; got {value!r}"
+            )
+        return value
 
 
 class Article(BaseModel):
@@ -48,9 +77,16 @@ class Article(BaseModel):
     jurisdiction: Literal["federal", "state", "district"]
     states: list[str] = Field(default_factory=list)
     principles: list[int] = Field(default_factory=list)
-    last_reviewed: date
+    reviewed: Review
     related: list[str] = Field(default_factory=list)
     asked_as: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_last_reviewed(cls, data: object) -> object:
+        if isinstance(data, dict) and "last_reviewed" in data:
+            raise ValueError("last_reviewed was replaced by reviewed: {on: <ISO date>, by: <role>}")
+        return data
 
     @field_validator("id")
     @classmethod

@@ -40,7 +40,8 @@ class RenderedArticle:
     url: str
     related: list[str]
     jurisdiction: str
-    last_reviewed: str
+    reviewed_on: str
+    reviewed_by: str
 
     def reference(self) -> dict[str, object]:
         """The ``article`` object of the chat contract."""
@@ -160,7 +161,8 @@ class KnowledgeService:
             url=f"{self.public_url}/rights/{article.lang}/{article.id}",
             related=list(article.related),
             jurisdiction=article.jurisdiction,
-            last_reviewed=article.last_reviewed.isoformat(),
+            reviewed_on=article.reviewed.on.isoformat(),
+            reviewed_by=article.reviewed.by,
         )
 
     def answer(self, question: str, lang: str, limit: int = 3) -> Answer:

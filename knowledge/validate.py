@@ -4,8 +4,8 @@ Errors (the command fails): a file that does not parse or breaks the schema, a t
 either language, an unknown topic, a duplicate id within a language, an article without sources, a short answer
 over 320 characters, an unknown placeholder, a related id that does not exist, an English article without its
 Spanish pair (or the reverse), a family question (``questions.tsv``) that does not parse, names an unknown
-topic or is listed twice. Warnings: a review older than 12 months, text far above the target reading level, a
-family question that is already one of an article's ways of asking.
+topic or is listed twice, a review date in the future. Warnings: a review (``reviewed.on``) older than 12 months,
+text far above the target reading level, a family question that is already one of an article's ways of asking.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from knowledge.articles import (
     PLACEHOLDER_RE,
     PLACEHOLDERS,
     SHORT_ANSWER_LIMIT,
+    Article,
     ArticleError,
     LoadedArticle,
     parse_article,
@@ -33,6 +34,17 @@ TOPICS_FILE = Path(__file__).resolve().parent / "topics.yml"
 _TOPIC_LINE = re.compile(r"^  ([a-z0-9_]+):\s*$")
 REVIEW_MAX_AGE = timedelta(days=365)
 GRADE_WARN = {"en": 11.0, "es": 12.0}
+
+
+def review_is_due(article: Article, today: date) -> bool:
+    """Whether ``article`` was last reviewed against its sources more than 12 months before ``today``."""
+    return today - article.reviewed.on > REVIEW_MAX_AGE
+
+
+def reviews_due(articles: list[LoadedArticle], today: date) -> list[LoadedArticle]:
+    """The articles whose review is older than 12 months, oldest first (``rightsdesk kb review-due``)."""
+    due = [item for item in articles if review_is_due(item.article, today)]
+    return sorted(due, key=lambda item: (item.article.reviewed.on, item.article.id, item.article.lang))
 
 
 def load_topics(path: Path = TOPICS_FILE) -> list[str]:
@@ -91,10 +103,12 @@ def validate(root: Path = ARTICLES_DIR, topics_file: Path = TOPICS_FILE, today: 
                     report.errors.append(f"{path}: unknown placeholder {{{name}}}")
         if a.jurisdiction == "state" and not a.states:
             report.errors.append(f"{path}: a state article must list its states")
-        if today - a.last_reviewed > REVIEW_MAX_AGE:
-            report.warnings.append(f"{path}: last reviewed {a.last_reviewed}, more than 12 months ago")
-        if a.last_reviewed > today:
-            report.errors.append(f"{path}: last_reviewed {a.last_reviewed} is in the future")
+        if review_is_due(a, today):
+            report.warnings.append(
+                f"{path}: last reviewed {a.reviewed.on} by {a.reviewed.by}, more than 12 months ago (kb review-due)"
+            )
+        if a.reviewed.on > today:
+            report.errors.append(f"{path}: reviewed.on {a.reviewed.on} is in the future")
         grade = reading_grade(a.short + "\n" + a.body, a.lang)
         if grade > GRADE_WARN[a.lang]:
             report.warnings.append(f"{path}: reading grade {grade:.1f} (aim at about 8)")
