@@ -149,7 +149,7 @@ def placeholder_values(district: District, lang: str, public_url: str) -> dict[s
     officer = district.contacts.district_privacy_officer
     deadline = district.records_deadline()
     if lang == "es":
-        unit = "días hábiles" if deadline.business_days else "días naturales"
+        unit = "días hábiles" if deadline.business_days else "días calendario"
     else:
         unit = "business days" if deadline.business_days else "calendar days"
     contact = f"{officer.name}, {officer.title.get(lang)} ({officer.email}"
