@@ -6,14 +6,21 @@ over 320 characters, an unknown placeholder, a related id that does not exist, a
 Spanish pair (or the reverse), a family question (``questions.tsv``) that does not parse, names an unknown
 topic or is listed twice, a review date in the future. Warnings: a review (``reviewed.on``) older than 12 months,
 text far above the target reading level, a family question that is already one of an article's ways of asking.
+
+District files (the repository's ``knowledge/district/*.yml`` and the configured one) must parse and keep the law
+of their state (:mod:`knowledge.state_law`): deadlines, holidays, directory-information categories.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
 
 from knowledge.articles import (
     ARTICLES_DIR,
@@ -26,8 +33,10 @@ from knowledge.articles import (
     LoadedArticle,
     parse_article,
 )
+from knowledge.district import DISTRICT_DIR, District, load_district
 from knowledge.examples import EXAMPLES_FILE, Example, ExampleError, load_examples
 from knowledge.readability import reading_grade
+from knowledge.state_law import STATE_LAW_FILE, check_district, load_state_law
 from knowledge.text import words
 
 TOPICS_FILE = Path(__file__).resolve().parent / "topics.yml"
@@ -64,6 +73,7 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     articles: list[LoadedArticle] = field(default_factory=list)
     examples: list[Example] = field(default_factory=list)
+    districts: list[tuple[Path, District]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -71,10 +81,28 @@ class Report:
         return not self.errors
 
 
-def validate(root: Path = ARTICLES_DIR, topics_file: Path = TOPICS_FILE, today: date | None = None) -> Report:
-    """Check every article under ``root``, and the family questions beside them, against ``topics_file``."""
+def repository_districts() -> list[Path]:
+    """Every district file shipped in the repository (``knowledge/district/*.yml``)."""
+    return sorted(DISTRICT_DIR.glob("*.yml"))
+
+
+def validate(
+    root: Path = ARTICLES_DIR,
+    topics_file: Path = TOPICS_FILE,
+    today: date | None = None,
+    district_files: Sequence[Path] | None = None,
+    state_law_file: Path = STATE_LAW_FILE,
+) -> Report:
+    """Check every article under ``root``, the family questions beside them, and each district file.
+
+    ``district_files`` defaults to the repository's (:func:`repository_districts`); the command adds the file
+    the deployment is configured with (``RIGHTSDESK_DISTRICT_FILE``).
+    """
     today = today or date.today()
     report = Report()
+    _validate_districts(
+        district_files if district_files is not None else repository_districts(), state_law_file, report
+    )
     topics = load_topics(topics_file)
     if not topics:
         report.errors.append(f"{topics_file}: no topics found")
@@ -127,6 +155,25 @@ def validate(root: Path = ARTICLES_DIR, topics_file: Path = TOPICS_FILE, today: 
                 report.errors.append(f"{path}: no {other} version of {article_id!r}")
     _validate_examples(root / EXAMPLES_FILE.name, known_topics, report)
     return report
+
+
+def _validate_districts(paths: Sequence[Path], state_law_file: Path, report: Report) -> None:
+    """Load each district file and check it against the law of its state (:mod:`knowledge.state_law`)."""
+    try:
+        law = load_state_law(state_law_file)
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        report.errors.append(f"{state_law_file}: {exc}")
+        return
+    for path in paths:
+        try:
+            district = load_district(path)
+        except (OSError, yaml.YAMLError, ValidationError) as exc:
+            report.errors.append(f"{path}: {exc}")
+            continue
+        report.districts.append((path, district))
+        found = check_district(district, str(path), law)
+        report.errors.extend(found.errors)
+        report.warnings.extend(found.warnings)
 
 
 def _validate_examples(path: Path, known_topics: set[str], report: Report) -> None:

@@ -70,18 +70,22 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_validate(args: argparse.Namespace) -> int:
-    """Validate the knowledge base."""
-    from knowledge.validate import validate
+    """Validate the knowledge base, with every district file of the repository and the configured one."""
+    from knowledge.validate import repository_districts, validate
 
-    report = validate()
+    settings = _settings()
+    districts = repository_districts()
+    if settings.district_file.resolve() not in {path.resolve() for path in districts}:
+        districts.append(settings.district_file)
+    report = validate(district_files=districts)
     for warning in report.warnings:
         print(f"warning: {warning}")
     for error in report.errors:
         print(f"error: {error}", file=sys.stderr)
     languages = {item.article.lang for item in report.articles}
     print(
-        f"{len(report.articles)} articles in {len(languages)} languages, {len(report.examples)} family questions: "
-        f"{len(report.errors)} errors, {len(report.warnings)} warnings"
+        f"{len(report.articles)} articles in {len(languages)} languages, {len(report.examples)} family questions, "
+        f"{len(report.districts)} district files: {len(report.errors)} errors, {len(report.warnings)} warnings"
     )
     return 0 if report.ok else 1
 
