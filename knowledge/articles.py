@@ -17,7 +17,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
-from knowledge.district import District
+from knowledge.district import Deadline, District
+from knowledge.state_answers import load_state_answers
 
 ARTICLES_DIR = Path(__file__).resolve().parent / "articles"
 SHORT_ANSWER_LIMIT = 320
@@ -144,44 +145,101 @@ def _join(items: list[str], lang: str) -> str:
     return ", ".join(items[:-1]) + last + items[-1]
 
 
-def placeholder_values(district: District, lang: str, public_url: str) -> dict[str, str]:
+def _days(deadline: Deadline, lang: str) -> str:
+    if lang == "es":
+        return f"{deadline.days} {'días hábiles' if deadline.business_days else 'días calendario'}"
+    return f"{deadline.days} {'business days' if deadline.business_days else 'calendar days'}"
+
+
+def _bullets(items: list[str]) -> str:
+    return "\n".join(f"- {item}" for item in items)
+
+
+def district_values(district: District, lang: str, public_url: str) -> dict[str, str]:
     """The text each district placeholder stands for, in ``lang``."""
     officer = district.contacts.district_privacy_officer
-    deadline = district.records_deadline()
-    if lang == "es":
-        unit = "días hábiles" if deadline.business_days else "días calendario"
-    else:
-        unit = "business days" if deadline.business_days else "calendar days"
     contact = f"{officer.name}, {officer.title.get(lang)} ({officer.email}"
     contact += f", {officer.phone})" if officer.phone else ")"
+    records = district.records_deadline()
+    if "records" in district.deadlines:
+        law = f"según la ley de {district.state_name}" if lang == "es" else f"under {district.state_name} law"
+    else:
+        law = "según FERPA" if lang == "es" else "under FERPA"
+    correction = district.deadlines.get("correction")
+    if correction:
+        correction_text = f"{_days(correction, lang)} ({correction.citation})"
+    else:
+        correction_text = (
+            "un tiempo razonable (34 CFR 99.20(b))" if lang == "es" else "a reasonable time (34 CFR 99.20(b))"
+        )
     return {
         "district_name": district.name,
         "state_name": district.state_name,
         "privacy_contact": contact,
-        "records_deadline": f"{deadline.days} {unit} ({deadline.citation})",
+        "records_deadline": f"{_days(records, lang)} {law} ({records.citation})",
+        "correction_deadline": correction_text,
         "directory_categories": _join(district.directory_information.categories.get(lang), lang),
         "directory_optout_window": district.directory_information.opt_out_window.get(lang),
         "governance_body": district.governance.body.get(lang),
+        "governance_meets": district.governance.meets.get(lang),
         "breach_policy": district.breach_policy.get(lang),
         "vendor_count": str(len(district.vendors)),
         "transparency_url": f"{public_url}/transparency?lang={lang}",
+        "retention_summary": _bullets(
+            [f"{r.record.get(lang)}: {r.keep.get(lang)}" for r in district.retention_schedule]
+        ),
+        "security_practices": _bullets(district.security_practices.get(lang)),
     }
 
 
+def placeholder_values(district: District, lang: str, public_url: str) -> dict[str, str]:
+    """The text every placeholder stands for in ``lang``.
+
+    The district's values, and the configured state's sentences (:mod:`knowledge.state_answers`), which may
+    themselves use the district's values.
+    """
+    values = district_values(district, lang, public_url)
+    answers = load_state_answers()
+    for name in answers.placeholders():
+        values[name] = render(answers.sentence(name, district.state).get(lang), values)
+    return values
+
+
+def state_sources(article: Article, district: District) -> list[Source]:
+    """The sources of the state sentences ``article`` shows for ``district``'s state (they back those facts)."""
+    answers = load_state_answers()
+    used = [n for n in PLACEHOLDER_RE.findall(article.short + "\n" + article.body) if n in answers.placeholders()]
+    found: list[Source] = []
+    for name in dict.fromkeys(used):
+        for source in answers.sentence(name, district.state).sources:
+            found.append(Source(citation=source.citation, url=HttpUrl(source.url)))
+    return found
+
+
+# Placeholders filled from the district file; the state sentences add one per key of state_answers.yml.
 PLACEHOLDERS = frozenset(
     {
         "district_name",
         "state_name",
         "privacy_contact",
         "records_deadline",
+        "correction_deadline",
         "directory_categories",
         "directory_optout_window",
         "governance_body",
+        "governance_meets",
         "breach_policy",
         "vendor_count",
         "transparency_url",
+        "retention_summary",
+        "security_practices",
     }
 )
+
+
+def known_placeholders() -> frozenset[str]:
+    """Every placeholder an article may use: the district's and the state sentences'."""
+    return PLACEHOLDERS | load_state_answers().placeholders()
 
 
 def render(text: str, values: dict[str, str]) -> str:

@@ -31,11 +31,13 @@ from knowledge.articles import (
     Article,
     ArticleError,
     LoadedArticle,
+    known_placeholders,
     parse_article,
 )
 from knowledge.district import DISTRICT_DIR, District, load_district
 from knowledge.examples import EXAMPLES_FILE, Example, ExampleError, load_examples
 from knowledge.readability import reading_grade
+from knowledge.state_answers import STATE_ANSWERS_FILE
 from knowledge.state_law import STATE_LAW_FILE, check_district, load_state_law
 from knowledge.text import words
 
@@ -107,6 +109,11 @@ def validate(
     if not topics:
         report.errors.append(f"{topics_file}: no topics found")
     known_topics = set(topics)
+    try:
+        placeholders = known_placeholders()
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        report.errors.append(f"{STATE_ANSWERS_FILE}: {exc}")
+        placeholders = PLACEHOLDERS
     for lang in LANGUAGES:
         for path in sorted((root / lang).glob("*.yml")):
             try:
@@ -127,7 +134,7 @@ def validate(
             report.errors.append(f"{path}: short answer is {len(a.short)} characters (limit {SHORT_ANSWER_LIMIT})")
         for text in (a.short, a.body):
             for name in PLACEHOLDER_RE.findall(text):
-                if name not in PLACEHOLDERS:
+                if name not in placeholders:
                     report.errors.append(f"{path}: unknown placeholder {{{name}}}")
         if a.jurisdiction == "state" and not a.states:
             report.errors.append(f"{path}: a state article must list its states")
