@@ -77,7 +77,7 @@ def cmd_kb_validate(args: argparse.Namespace) -> int:
     districts = repository_districts()
     if settings.district_file.resolve() not in {path.resolve() for path in districts}:
         districts.append(settings.district_file)
-    report = validate(district_files=districts)
+    report = validate(district_files=districts, public_url=settings.public_url)
     for warning in report.warnings:
         print(f"warning: {warning}")
     for error in report.errors:

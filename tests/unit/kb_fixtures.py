@@ -68,3 +68,49 @@ def write_district(path: Path, **changes: Any) -> Path:
     """Write :func:`district_data` to ``path`` as YAML."""
     path.write_text(yaml.safe_dump(district_data(**changes), allow_unicode=True), encoding="utf-8")
     return path
+
+
+def article_data(lang: str = "en", **changes: Any) -> dict[str, Any]:
+    """One small article (topic ``fees_copies``) in ``lang``, with ``changes`` applied on top."""
+    source = {"citation": "34 CFR 99.11", "url": "https://www.ecfr.gov/current/title-34/section-99.11"}
+    if lang == "es":
+        data: dict[str, Any] = {
+            "id": "fees-copies",
+            "lang": "es",
+            "topic": TOPIC,
+            "title": "Cuotas y copias",
+            "short": "Ver el expediente es gratis (34 CFR 99.11). Pida copias a {privacy_contact}.",
+            "body": "La escuela puede cobrar por las copias, pero no por buscar los registros (34 CFR 99.11).",
+            "sources": [source],
+            "jurisdiction": "federal",
+            "reviewed": {"on": "2026-12-07", "by": "asesoría jurídica del distrito"},
+        }
+    else:
+        data = {
+            "id": "fees-copies",
+            "lang": "en",
+            "topic": TOPIC,
+            "title": "Fees and copies",
+            "short": "Looking at records is free (34 CFR 99.11). Ask {privacy_contact} for copies.",
+            "body": "The school may charge for copies, but not to search for the records (34 CFR 99.11).",
+            "sources": [source],
+            "jurisdiction": "federal",
+            "reviewed": {"on": "2026-12-07", "by": "district counsel"},
+        }
+    data.update(changes)
+    return data
+
+
+def write_kb(root: Path, en: dict[str, Any] | None = None, es: dict[str, Any] | None = None) -> Path:
+    """A one-topic knowledge base under ``root``: ``topics.yml``, an EN/ES article pair and a questions file."""
+    articles = root / "articles"
+    for lang, data in (("en", en or article_data("en")), ("es", es or article_data("es"))):
+        (articles / lang).mkdir(parents=True, exist_ok=True)
+        (articles / lang / f"{TOPIC}.yml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    (articles / "questions.tsv").write_text(
+        "question\tlang\ttopic\talso\ncan they charge me to see my kids file\ten\tfees_copies\t\n"
+        "cuanto cuesta una copia del expediente\tes\tfees_copies\t\n",
+        encoding="utf-8",
+    )
+    (root / "topics.yml").write_text(f"topics:\n  {TOPIC}:\n    title: Fees and copies\n", encoding="utf-8")
+    return articles
