@@ -15,15 +15,19 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
-from knowledge.district import District
+from knowledge.district import Deadline, District
+from knowledge.state_answers import load_state_answers
 
 ARTICLES_DIR = Path(__file__).resolve().parent / "articles"
 SHORT_ANSWER_LIMIT = 320
 LANGUAGES: tuple[Literal["en", "es"], ...] = ("en", "es")
 PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# A reviewer is named by role ("district counsel", "privacy office"), in the article's language, never by name:
+# lower-case words only, so a person's name ("Dana Whitfield") does not fit.
+ROLE_RE = re.compile(r"^[a-zà-ÿñ][a-zà-ÿñ' -]{2,59}$")
 
 
 class Source(BaseModel):
@@ -32,6 +36,32 @@ class Source(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     citation: str = Field(min_length=3)
     url: HttpUrl
+
+
+class Review(BaseModel):
+    """The last review of an article against its sources: when, and by which role (never a person's name)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    on: date
+    by: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _yaml_on_key(cls, data: object) -> object:
+        # YAML 1.1 (PyYAML) reads the key ``on`` as the boolean true; take it back as "on".
+        if isinstance(data, dict) and True in data:
+            data = {("on" if key is True else key): value for key, value in data.items()}
+        return data
+
+    @field_validator("by")
+    @classmethod
+    def _a_role(cls, value: str) -> str:
+        if not ROLE_RE.match(value):
+            raise ValueError(
+                "reviewed.by is a role in lower-case words, such as 'district counsel' or 'privacy office', "
+                f"never a person's name; got {value!r}"
+            )
+        return value
 
 
 class Article(BaseModel):
@@ -48,9 +78,16 @@ class Article(BaseModel):
     jurisdiction: Literal["federal", "state", "district"]
     states: list[str] = Field(default_factory=list)
     principles: list[int] = Field(default_factory=list)
-    last_reviewed: date
+    reviewed: Review
     related: list[str] = Field(default_factory=list)
     asked_as: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_last_reviewed(cls, data: object) -> object:
+        if isinstance(data, dict) and "last_reviewed" in data:
+            raise ValueError("last_reviewed was replaced by reviewed: {on: <ISO date>, by: <role>}")
+        return data
 
     @field_validator("id")
     @classmethod
@@ -108,50 +145,107 @@ def _join(items: list[str], lang: str) -> str:
     return ", ".join(items[:-1]) + last + items[-1]
 
 
-def placeholder_values(district: District, lang: str, public_url: str) -> dict[str, str]:
+def _days(deadline: Deadline, lang: str) -> str:
+    if lang == "es":
+        return f"{deadline.days} {'días hábiles' if deadline.business_days else 'días calendario'}"
+    return f"{deadline.days} {'business days' if deadline.business_days else 'calendar days'}"
+
+
+def _bullets(items: list[str]) -> str:
+    return "\n".join(f"- {item}" for item in items)
+
+
+def district_values(district: District, lang: str, public_url: str) -> dict[str, str]:
     """The text each district placeholder stands for, in ``lang``."""
     officer = district.contacts.district_privacy_officer
-    deadline = district.records_deadline()
-    if lang == "es":
-        unit = "días hábiles" if deadline.business_days else "días naturales"
-    else:
-        unit = "business days" if deadline.business_days else "calendar days"
     contact = f"{officer.name}, {officer.title.get(lang)} ({officer.email}"
     contact += f", {officer.phone})" if officer.phone else ")"
+    records = district.records_deadline()
+    if "records" in district.deadlines:
+        law = f"según la ley de {district.state_name}" if lang == "es" else f"under {district.state_name} law"
+    else:
+        law = "según FERPA" if lang == "es" else "under FERPA"
+    correction = district.deadlines.get("correction")
+    if correction:
+        correction_text = f"{_days(correction, lang)} ({correction.citation})"
+    else:
+        correction_text = (
+            "un tiempo razonable (34 CFR 99.20(b))" if lang == "es" else "a reasonable time (34 CFR 99.20(b))"
+        )
     return {
         "district_name": district.name,
         "state_name": district.state_name,
         "privacy_contact": contact,
-        "records_deadline": f"{deadline.days} {unit} ({deadline.citation})",
+        "records_deadline": f"{_days(records, lang)} {law} ({records.citation})",
+        "correction_deadline": correction_text,
         "directory_categories": _join(district.directory_information.categories.get(lang), lang),
         "directory_optout_window": district.directory_information.opt_out_window.get(lang),
         "governance_body": district.governance.body.get(lang),
+        "governance_meets": district.governance.meets.get(lang),
         "breach_policy": district.breach_policy.get(lang),
         "vendor_count": str(len(district.vendors)),
         "transparency_url": f"{public_url}/transparency?lang={lang}",
         "device_policy": district.device_policy.text(lang),
         "immigration_policy": district.immigration_policy.text(lang),
         "safety_technology": district.safety_technology.text(lang),
+        "retention_summary": _bullets(
+            [f"{r.record.get(lang)}: {r.keep.get(lang)}" for r in district.retention_schedule]
+        ),
+        "security_practices": _bullets(district.security_practices.get(lang)),
     }
 
 
+def placeholder_values(district: District, lang: str, public_url: str) -> dict[str, str]:
+    """The text every placeholder stands for in ``lang``.
+
+    The district's values, and the configured state's sentences (:mod:`knowledge.state_answers`), which may
+    themselves use the district's values.
+    """
+    values = district_values(district, lang, public_url)
+    answers = load_state_answers()
+    for name in answers.placeholders():
+        values[name] = render(answers.sentence(name, district.state).get(lang), values)
+    return values
+
+
+def state_sources(article: Article, district: District) -> list[Source]:
+    """The sources of the state sentences ``article`` shows for ``district``'s state (they back those facts)."""
+    answers = load_state_answers()
+    used = [n for n in PLACEHOLDER_RE.findall(article.short + "\n" + article.body) if n in answers.placeholders()]
+    found: list[Source] = []
+    for name in dict.fromkeys(used):
+        for source in answers.sentence(name, district.state).sources:
+            found.append(Source(citation=source.citation, url=HttpUrl(source.url)))
+    return found
+
+
+# Placeholders filled from the district file; the state sentences add one per key of state_answers.yml.
 PLACEHOLDERS = frozenset(
     {
         "district_name",
         "state_name",
         "privacy_contact",
         "records_deadline",
+        "correction_deadline",
         "directory_categories",
         "directory_optout_window",
         "governance_body",
+        "governance_meets",
         "breach_policy",
         "vendor_count",
         "transparency_url",
         "device_policy",
         "immigration_policy",
         "safety_technology",
+        "retention_summary",
+        "security_practices",
     }
 )
+
+
+def known_placeholders() -> frozenset[str]:
+    """Every placeholder an article may use: the district's and the state sentences'."""
+    return PLACEHOLDERS | load_state_answers().placeholders()
 
 
 def render(text: str, values: dict[str, str]) -> str:

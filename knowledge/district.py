@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 Lang = Literal["en", "es"]
+DISTRICT_DIR = Path(__file__).resolve().parent / "district"
 
 STATE_NAMES = {
     "CA": "California",

@@ -1,7 +1,9 @@
 """Reading grade of an article: Flesch-Kincaid for English, Crawford's formula for Spanish.
 
 Both are estimates from sentence length and syllables per word; good enough to flag an article written far above
-the plain-language target (about grade 8), not a verdict on it.
+the plain-language target (about grade 8), not a verdict on it. Web addresses and email addresses are left out
+before measuring: a family copies or taps them rather than reading them as words, and the formulas would count
+"studentprivacy.ed.gov" as several long words of one sentence.
 """
 
 from __future__ import annotations
@@ -10,6 +12,9 @@ import re
 
 from knowledge.text import fold
 
+_ADDRESS = re.compile(
+    r"(?:https?://\S+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:gov|org|com|edu)(?:/\S*)?)", re.I
+)
 _SENTENCE_END = re.compile(r"[.!?;:]+(?:\s|$)|\n\s*\n|\n- ")
 _WORD = re.compile(r"[A-Za-zÀ-ÿ]+")
 _EN_VOWELS = re.compile(r"[aeiouy]+")
@@ -36,7 +41,8 @@ def _syllables_es(word: str) -> int:
 
 
 def reading_grade(text: str, lang: str) -> float:
-    """Estimated school grade needed to read ``text``."""
+    """Estimated school grade needed to read ``text`` (web and email addresses left out)."""
+    text = _ADDRESS.sub(" ", text)
     words = _WORD.findall(text)
     if not words:
         return 0.0

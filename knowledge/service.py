@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.articles import ARTICLES_DIR, Article, load_articles, placeholder_values, render
+from knowledge.articles import ARTICLES_DIR, Article, load_articles, placeholder_values, render, state_sources
 from knowledge.district import District, load_district
 from knowledge.examples import EXAMPLES_FILE, load_examples
 from knowledge.search import KnowledgeBase, Verdict
@@ -40,7 +40,8 @@ class RenderedArticle:
     url: str
     related: list[str]
     jurisdiction: str
-    last_reviewed: str
+    reviewed_on: str
+    reviewed_by: str
 
     def reference(self) -> dict[str, object]:
         """The ``article`` object of the chat contract."""
@@ -148,8 +149,15 @@ class KnowledgeService:
         return self._district
 
     def render(self, article: Article) -> RenderedArticle:
-        """``article`` with the district's values filled in."""
-        values = placeholder_values(self.district, article.lang, self.public_url)
+        """``article`` with the district's values and its state's sentences filled in.
+
+        The sources of the state sentences shown are added to the article's, so every fact keeps its citation.
+        """
+        district = self.district
+        values = placeholder_values(district, article.lang, self.public_url)
+        sources = [
+            {"citation": s.citation, "url": str(s.url)} for s in (*article.sources, *state_sources(article, district))
+        ]
         return RenderedArticle(
             id=article.id,
             lang=article.lang,
@@ -157,11 +165,12 @@ class KnowledgeService:
             title=article.title,
             short=render(article.short, values),
             body=unwrap(render(article.body, values)),
-            sources=[{"citation": s.citation, "url": str(s.url)} for s in article.sources],
+            sources=list({s["url"] + s["citation"]: s for s in sources}.values()),
             url=f"{self.public_url}/rights/{article.lang}/{article.id}",
             related=list(article.related),
             jurisdiction=article.jurisdiction,
-            last_reviewed=article.last_reviewed.isoformat(),
+            reviewed_on=article.reviewed.on.isoformat(),
+            reviewed_by=article.reviewed.by,
         )
 
     def answer(self, question: str, lang: str, limit: int = 3) -> Answer:

@@ -1,8 +1,8 @@
 """``rightsdesk``: the command line of the district administrator and the developers.
 
 Commands: ``run`` (the whole stack), ``outbox-worker``, ``migrate``, ``train``, ``kb validate``, ``kb search``,
-``officer add``; the help desk's ``officer totp``, ``sla run``, ``audit verify``, ``purge`` (``ticketing.cli``);
-``roster import`` (``identity.roster.cli``).
+``kb review-due``, ``officer add``; the help desk's ``officer totp``, ``sla run``, ``audit verify``, ``purge``
+(``ticketing.cli``); ``roster import`` (``identity.roster.cli``).
 Bad input gets a clear message on standard error and exit status 2; nothing is changed.
 """
 
@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from datetime import date
 
 from pydantic import ValidationError
 
@@ -69,20 +70,44 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_kb_validate(args: argparse.Namespace) -> int:
-    """Validate the knowledge base."""
-    from knowledge.validate import validate
+    """Validate the knowledge base, with every district file of the repository and the configured one."""
+    from knowledge.validate import repository_districts, validate
 
-    report = validate()
+    settings = _settings()
+    districts = repository_districts()
+    if settings.district_file.resolve() not in {path.resolve() for path in districts}:
+        districts.append(settings.district_file)
+    report = validate(district_files=districts, public_url=settings.public_url)
     for warning in report.warnings:
         print(f"warning: {warning}")
     for error in report.errors:
         print(f"error: {error}", file=sys.stderr)
     languages = {item.article.lang for item in report.articles}
     print(
-        f"{len(report.articles)} articles in {len(languages)} languages, {len(report.examples)} family questions: "
-        f"{len(report.errors)} errors, {len(report.warnings)} warnings"
+        f"{len(report.articles)} articles in {len(languages)} languages, {len(report.examples)} family questions, "
+        f"{len(report.districts)} district files: {len(report.errors)} errors, {len(report.warnings)} warnings"
     )
     return 0 if report.ok else 1
+
+
+def cmd_kb_review_due(args: argparse.Namespace) -> int:
+    """List the articles whose last review against their sources is more than 12 months old."""
+    from knowledge.articles import ArticleError, load_articles
+    from knowledge.validate import reviews_due
+
+    try:
+        articles = load_articles()
+    except ArticleError as exc:
+        print(f"rightsdesk: {exc}", file=sys.stderr)
+        return 2
+    today = args.today or date.today()
+    due = reviews_due(articles, today)
+    for item in due:
+        a = item.article
+        print(f"{a.id}\t{a.lang}\t{a.reviewed.on.isoformat()}\t{a.reviewed.by}")
+    summary = f"{len(due)} of {len(articles)} articles were last reviewed more than 12 months before {today}"
+    print(summary, file=sys.stderr)
+    return 0
 
 
 def cmd_kb_search(args: argparse.Namespace) -> int:
@@ -169,6 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     kb = sub.add_parser("kb", help="the knowledge base").add_subparsers(dest="kb_command", required=True)
     kb.add_parser("validate", help="check every article").set_defaults(func=cmd_kb_validate)
+    due = kb.add_parser("review-due", help="articles whose review is older than 12 months (id, lang, date, by)")
+    due.add_argument("--today", type=date.fromisoformat, help="count from this date (YYYY-MM-DD) instead of today")
+    due.set_defaults(func=cmd_kb_review_due)
     search = kb.add_parser("search", help="ranked articles for a question")
     search.add_argument("query")
     search.add_argument("--lang", choices=["en", "es"], default="en")

@@ -43,6 +43,19 @@ def test_an_article_has_its_short_answer_sources_and_filled_district_data(client
     assert 'hreflang="es"' in page.text and 'href="/rights/es/who-to-contact"' in page.text
 
 
+def test_an_article_shows_when_and_by_which_role_it_was_last_reviewed(client: TestClient) -> None:
+    en = client.get("/rights/en/ferpa-inspect-review")
+    es = client.get("/rights/es/ferpa-inspect-review")
+    assert "Checked against its sources on <time datetime=" in en.text and "reviewer: content editor" in en.text
+    assert "Revisado frente a sus fuentes el" in es.text and "revisión: editor de contenidos" in es.text
+
+
+def test_an_article_lists_the_sources_of_its_state_sentences(client: TestClient) -> None:
+    page = client.get("/rights/en/noncustodial-parent")
+    assert "order of protection" in page.text
+    assert "https://www.ilga.gov/legislation/ilcs/documents/010500100K5.htm" in page.text
+
+
 def test_missing_article_is_a_404_page(client: TestClient) -> None:
     assert client.get("/rights/en/not-an-article").status_code == 404
 

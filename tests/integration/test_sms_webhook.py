@@ -157,7 +157,7 @@ def test_spanish_keywords_stop_help_and_start(gateway: Gateway) -> None:
     gateway.deliver(4)
     help_text, stopped, started = gateway.twilio.sent_to(PARENT)
     assert "privacy@maplevalley.example.org" in help_text and "+1 555 010 0100" in help_text
-    assert "PARAR" in help_text and "Oficial de Privacidad" in help_text
+    assert "PARAR" in help_text and "Responsable de Privacidad" in help_text
     assert "no recibirá más" in stopped and "COMENZAR" in stopped
     assert "Volvió a suscribirse" in started
     assert gateway.rasa.texts() == []

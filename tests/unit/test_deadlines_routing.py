@@ -10,9 +10,9 @@ def at(y: int, m: int, d: int, hour: int = 15) -> datetime:
 
 
 def test_records_use_the_states_shorter_deadline_in_business_days(district: District) -> None:
-    # Illinois: 10 business days. Received Monday 2026-11-23; 26 and 27 Nov are district holidays.
+    # Illinois: 10 business days. Received Monday 2026-11-23; Thanksgiving (26 Nov) is a legal school holiday.
     routed = route(district, TicketCategory.records, at(2026, 11, 23))
-    assert routed.due_on == date(2026, 12, 9)
+    assert routed.due_on == date(2026, 12, 8)
     assert "105 ILCS 10/5" in routed.due_citation
 
 

@@ -1,6 +1,7 @@
 """The validator fails on each broken rule and passes the shipped knowledge base."""
 
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -96,11 +97,22 @@ def test_unknown_placeholder(kb: Path) -> None:
 
 
 def test_stale_review_is_a_warning_not_an_error(kb: Path) -> None:
-    edit(kb / "en" / "coppa.yml", last_reviewed="2024-01-02")
-    today = max(item.article.last_reviewed for item in validate(kb).articles)  # no review is in the future
-    report = validate(kb, today=today)
+    edit(kb / "en" / "coppa.yml", reviewed={"on": "2024-01-02", "by": "district counsel"})
+    report = validate(kb, today=date(2027, 1, 15))
     assert report.ok
-    assert any("coppa.yml: last reviewed 2024-01-02" in w for w in report.warnings)
+    assert any("coppa.yml: last reviewed 2024-01-02 by district counsel" in w for w in report.warnings)
+
+
+def test_reviewed_replaces_last_reviewed_and_names_a_role_not_a_person(kb: Path) -> None:
+    edit(kb / "en" / "coppa.yml", reviewed=None, last_reviewed="2026-11-28")
+    assert "last_reviewed was replaced by reviewed" in errors_after(kb)
+    edit(kb / "en" / "coppa.yml", last_reviewed=None, reviewed={"on": "2026-11-28", "by": "Dana Whitfield"})
+    assert "never a person's name" in errors_after(kb)
+
+
+def test_a_review_in_the_future_is_an_error(kb: Path) -> None:
+    edit(kb / "es" / "coppa.yml", reviewed={"on": "2030-01-01", "by": "asesoría jurídica del distrito"})
+    assert "reviewed.on 2030-01-01 is in the future" in "\n".join(validate(kb, today=date(2026, 12, 7)).errors)
 
 
 def append_question(kb: Path, line: str) -> None:
