@@ -6,7 +6,13 @@ call services, utter responses by name and return events; they never touch SQL d
 
 from actions.handoff import ActionHandoff
 from actions.knowledge import ActionAnswerQuestion, ActionArticleDetail
-from actions.request_flows import ActionCancelRequest, ActionChangeAnswer, ActionOpenRequest, ActionStartRequest
+from actions.request_flows import (
+    ActionAcceptOffer,
+    ActionCancelRequest,
+    ActionChangeAnswer,
+    ActionOpenRequest,
+    ActionStartRequest,
+)
 from actions.request_form import ActionAskOptoutCategories, ActionAskRequestConfirmed, ValidateRequestForm
 from actions.verification import (
     ActionAskStudentDob,
@@ -17,6 +23,7 @@ from actions.verification import (
 )
 
 __all__ = [
+    "ActionAcceptOffer",
     "ActionAnswerQuestion",
     "ActionArticleDetail",
     "ActionAskOptoutCategories",

@@ -145,6 +145,8 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, domain: 
         return events
     answer = context.knowledge.answer(text, lang)
     out_of_scope = (tracker.latest_message.get("intent") or {}).get("name") == "out_of_scope"
+    # What the classifier put outside the domain comes back in only when it names something of student data.
+    in_domain = answer.about_data if out_of_scope else answer.in_domain
     top = answer.articles[0] if answer.articles else None
     in_form = (tracker.active_loop or {}).get("name") == REQUEST_FORM
     # In the middle of a request the question is answered and the request goes on: nothing else is offered.
@@ -154,11 +156,11 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, domain: 
     if not in_form and offer not in OFFER_PAYLOADS and top is not None and answer.verdict == "confident":
         offer = TOPIC_OFFERS.get(top.topic)
     ask_to_start = wants_it_now and offer in OFFER_PAYLOADS
-    if answer.verdict == "confident" and top is not None and not (out_of_scope and not answer.in_domain):
+    if answer.verdict == "confident" and top is not None and in_domain:
         events += utter_article(dispatcher, top, channel, answer_buttons(domain, lang, None if ask_to_start else offer))
-    elif answer.verdict == "ambiguous" and answer.in_domain:
+    elif answer.verdict == "ambiguous" and in_domain:
         dispatcher.utter_message(response="utter_kb_choose", buttons=article_choices(answer.articles))
-    elif answer.in_domain and answer.articles:
+    elif in_domain and answer.articles:
         person = {"title": response_text(domain, "utter_button_person", lang), "payload": PERSON_PAYLOAD}
         dispatcher.utter_message(response="utter_kb_closest", buttons=[*article_choices(answer.articles), person])
     elif ask_to_start:

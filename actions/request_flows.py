@@ -138,7 +138,6 @@ class ActionStartRequest(Action):
         events = [
             SlotSet(s.REQUEST_CATEGORY, category),
             *reset_events([*s.DETAIL_SLOTS, s.REQUEST_CONFIRMED, s.OFFERED_REQUEST]),
-            SlotSet(s.OFFER_PENDING, False),
         ]
         verified: list[dict[str, Any]] = []
         if not in_form or tracker.get_slot(s.VERIFICATION_STATUS) in STOPPED:
@@ -156,6 +155,19 @@ class ActionStartRequest(Action):
                 response="utter_already_verified", student=student or tracker.get_slot(s.STUDENT_NAME)
             )
         return events
+
+
+class ActionAcceptOffer(ActionStartRequest):
+    """A yes to "Shall I start the request now?": start the request just offered (and stop waiting for the yes)."""
+
+    def name(self) -> str:
+        return "action_accept_offer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        events = await super().run(dispatcher, tracker, domain)
+        return [*events, SlotSet(s.OFFER_PENDING, False)]
 
 
 class ActionCancelRequest(Action):

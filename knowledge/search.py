@@ -138,6 +138,7 @@ class SearchResult:
     verdict: Verdict
     coverage: float
     in_domain: bool = False  # about student data (the verdict is not "none", or it names a concept of the domain)
+    about_data: bool = False  # it names a concept of the domain (DOMAIN_CONCEPTS)
 
     @property
     def top(self) -> Article | None:
@@ -495,7 +496,7 @@ class LanguageIndex:
         ranked = self._rank(query)
         about_data = bool(DOMAIN_CONCEPTS.intersection(terms(query)))
         if not ranked:
-            return SearchResult([], "none", 0.0, about_data)
+            return SearchResult([], "none", 0.0, about_data, about_data)
         hits: list[Hit] = []
         seen_topics: set[str] = set()
         for score, _evidence, doc in ranked:
@@ -507,7 +508,7 @@ class LanguageIndex:
                 break
         top = ranked[0][1]
         verdict = _verdict(hits, top)
-        return SearchResult(hits, verdict, round(top.coverage, 4), about_data or verdict != "none")
+        return SearchResult(hits, verdict, round(top.coverage, 4), about_data or verdict != "none", about_data)
 
 
 def _verdict(hits: Sequence[Hit], top: _Evidence) -> Verdict:

@@ -61,6 +61,7 @@ class Answer:
     verdict: Verdict
     articles: list[RenderedArticle]
     in_domain: bool = True  # about student data, even when there is no reliable answer
+    about_data: bool = True  # it names a concept of student data (records, sharing, consent, apps, laws...)
 
 
 def unwrap(text: str) -> str:
@@ -176,7 +177,9 @@ class KnowledgeService:
     def answer(self, question: str, lang: str, limit: int = 3) -> Answer:
         """The best articles for ``question`` in ``lang`` and whether to trust the first."""
         result = self.kb.search(question, lang, limit=limit)
-        return Answer(result.verdict, [self.render(hit.article) for hit in result.hits], result.in_domain)
+        return Answer(
+            result.verdict, [self.render(hit.article) for hit in result.hits], result.in_domain, result.about_data
+        )
 
     def article(self, article_id: str, lang: str) -> RenderedArticle | None:
         """One article by id."""

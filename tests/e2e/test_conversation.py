@@ -83,7 +83,7 @@ def test_knowledge_answers_carry_their_article_and_source(stack: Stack, text: st
 
 def test_out_of_scope_and_gibberish_are_admitted_with_a_person_offered(stack: Stack) -> None:
     lunch = stack.chat("what's for lunch in the cafeteria tomorrow?")["messages"][0]
-    assert "can't help with that" in lunch["text"] or "reliable answer" in lunch["text"]
+    assert "can't help with that" in lunch["text"]
     gibberish = stack.chat("qwpoeiru zxmvn")["messages"][0]
     assert any(b["payload"] == "/human_handoff" for b in gibberish["buttons"])
 

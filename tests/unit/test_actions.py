@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions import (
+    ActionAcceptOffer,
     ActionAnswerQuestion,
     ActionArticleDetail,
     ActionHandoff,
@@ -266,7 +267,7 @@ def test_yes_to_shall_i_start_starts_the_offered_request(context: ActionContext)
         slots={"offered_request": "directory_optout", "offer_pending": True},
         latest_message={"text": "yes", "intent": {"name": "affirm", "confidence": 0.99}},
     )
-    messages, events = run(ActionStartRequest(), t)
+    messages, events = run(ActionAcceptOffer(), t)
     assert messages[0]["response"] == "utter_request_intro_directory_optout"
     values = slot_values(events)
     assert values["request_category"] == "directory_optout" and values["offer_pending"] is False

@@ -82,3 +82,21 @@ def test_when_no_server_can_be_reached_rasa_is_unavailable() -> None:
     client.http = httpx.AsyncClient(transport=httpx.MockTransport(refuse))
     with pytest.raises(RasaUnavailable, match="connection refused"):
         asyncio.run(client.send("c1", "hello"))
+
+
+def test_button_payloads_with_entities_are_escaped_for_rasas_templates() -> None:
+    """A payload like /inform{"relationship": "parent"} must be written {{ }}: Rasa reads single braces as a slot
+    placeholder and logs an error with every slot's value on each turn that shows the button."""
+    import re
+
+    import yaml
+
+    from rightsdesk.settings import REPO_ROOT
+
+    for path in sorted((REPO_ROOT / "bot" / "domain").glob("*.yml")):
+        responses = yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {}
+        for name, variations in responses.items():
+            for variation in variations:
+                for button in variation.get("buttons") or []:
+                    payload = button["payload"]
+                    assert not re.search(r"(?<!\{)\{(?!\{)", payload), f"{path.name} {name}: {payload}"
