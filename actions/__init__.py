@@ -12,6 +12,7 @@ from actions.request_flows import (
     ActionChangeAnswer,
     ActionOpenRequest,
     ActionStartRequest,
+    ActionStrayAnswer,
 )
 from actions.request_form import ActionAskOptoutCategories, ActionAskRequestConfirmed, ValidateRequestForm
 from actions.verification import (
@@ -37,6 +38,7 @@ __all__ = [
     "ActionOpenRequest",
     "ActionResendCode",
     "ActionStartRequest",
+    "ActionStrayAnswer",
     "ActionVerifyAnotherWay",
     "ValidateRequestForm",
 ]

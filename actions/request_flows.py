@@ -170,6 +170,28 @@ class ActionAcceptOffer(ActionStartRequest):
         return [*events, SlotSet(s.OFFER_PENDING, False)]
 
 
+class ActionStrayAnswer(Action):
+    """An answer (a name, a code, a date) with no question asked: say why nothing is asked now.
+
+    After verification stopped (too many wrong codes, or too many codes asked for), a code the family types again
+    gets the same explanation with the time it resumes and the other way to verify, not "I didn't understand"
+    (which twice in a row would bring in a person for nothing).
+    """
+
+    def name(self) -> str:
+        return "action_stray_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        status = tracker.get_slot(s.VERIFICATION_STATUS)
+        if status in ("locked", "too_many_codes"):
+            _explain_stop(dispatcher, tracker, str(status))
+            return []
+        dispatcher.utter_message(response="utter_default")
+        return []
+
+
 class ActionCancelRequest(Action):
     """Drop the request in progress; nothing is opened."""
 

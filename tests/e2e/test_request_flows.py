@@ -569,8 +569,12 @@ def test_brute_force_is_locked_out(env: Env) -> None:
     assert "try 1 more times" in replies[3]
     assert "verification is paused until" in replies[4]
     assert "Verify another way" in chat.buttons()
-    # Even the right code does nothing now; nor does trying again from a new conversation get a new code.
-    assert "verified" not in chat.say(code).lower()
+    # Even the right code does nothing now: the family is told again until when, and the other way, never "I
+    # didn't understand" (twice of which would bring in a person for nothing).
+    after = chat.say(code)
+    assert "verified" not in after.lower() and "verification is paused until" in after
+    assert "didn't understand" not in chat.say(wrong[0]) and "Verify another way" in chat.buttons()
+    # Nor does trying again from a new conversation get a new code.
     again = WebChat(env, "en")
     again.say(TEXTS["en"]["records"])
     assert TEXTS["en"]["sent"] in again.details(family.parent, family.student, family.typed_dob("en"))

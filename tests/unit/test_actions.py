@@ -21,6 +21,7 @@ from actions import (
     ActionHandoff,
     ActionOpenRequest,
     ActionStartRequest,
+    ActionStrayAnswer,
 )
 from actions.context import ActionContext, set_context
 from knowledge.service import KnowledgeService
@@ -329,3 +330,25 @@ def test_asking_for_a_person_again_reuses_the_open_question_ticket(context: Acti
     assert second[0]["reference"] == first[0]["reference"]
     with context.session_factory() as db_session:
         assert len(db_session.scalars(select(Ticket)).all()) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "response"), [("locked", "utter_locked"), ("too_many_codes", "utter_too_many_codes")]
+)
+def test_a_code_typed_after_verification_paused_says_until_when_and_the_other_way(
+    context: ActionContext, status: str, response: str
+) -> None:
+    t = tracker(
+        "request_records",
+        slots={"verification_status": status, "verification_retry": "4:15 PM"},
+        latest_message={"text": "[code]", "intent": {"name": "inform", "confidence": 0.95}},
+    )
+    messages, _ = run(ActionStrayAnswer(), t)
+    assert [m["response"] for m in messages] == [response]
+    assert messages[0]["time"] == "4:15 PM"
+
+
+def test_a_stray_answer_with_nothing_paused_is_not_understood(context: ActionContext) -> None:
+    t = tracker("question_en", latest_message={"text": "Maria Lopez", "intent": {"name": "inform", "confidence": 0.9}})
+    messages, _ = run(ActionStrayAnswer(), t)
+    assert [m["response"] for m in messages] == ["utter_default"]
