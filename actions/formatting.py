@@ -41,3 +41,8 @@ def long_date(day: date, lang: str) -> str:
     if lang == "es":
         return f"{_ES_DAYS[day.weekday()]} {day.day} de {_ES_MONTHS[day.month - 1]} de {day.year}"
     return f"{_EN_DAYS[day.weekday()]}, {_EN_MONTHS[day.month - 1]} {day.day}, {day.year}"
+
+
+def month_name(day: date, lang: str) -> str:
+    """``December`` or ``diciembre``."""
+    return (_ES_MONTHS if lang == "es" else _EN_MONTHS)[day.month - 1]

@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots as s
 from actions.context import get_context, language_of
+from actions.formatting import month_name
 from identity.verification import service as verification
 from identity.verification.service import BirthDateOutcome, Claim, CodeOutcome
 from ticketing.database import unit_of_work
@@ -64,15 +65,27 @@ def validate_birth_date(dispatcher: CollectingDispatcher, tracker: Tracker) -> d
         requester_name=student_name if relationship == "student" else (tracker.get_slot(s.REQUESTER_NAME) or ""),
         student_name=student_name,
     )
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
     with unit_of_work(context.session_factory) as db_session:
-        result = verification.submit_birth_date(
-            db_session=db_session,
-            sender_id=tracker.sender_id,
-            claim=claim,
-            language=lang,
-            today=local_today(context.knowledge.district),
-            sender_label=sender_label(),
+        arguments = {
+            "db_session": db_session,
+            "sender_id": tracker.sender_id,
+            "claim": claim,
+            "language": lang,
+            "today": local_today(context.knowledge.district),
+            "sender_label": sender_label(),
+        }
+        result = verification.submit_birth_date(**arguments)
+        if result.outcome is BirthDateOutcome.no_date and intent in ("affirm", "deny"):
+            # The answer to "Do you mean December 11, 2016?": yes is that reading, no the other.
+            result = verification.choose_birth_date(first=intent == "affirm", **arguments)
+    if result.outcome is BirthDateOutcome.ambiguous_date and result.readings:
+        first, second = result.readings
+        # Only the month names: the conversation (and Rasa's tracker) never holds a date of birth.
+        dispatcher.utter_message(
+            response="utter_confirm_birth_date", month=month_name(first, lang), other=month_name(second, lang)
         )
+        return {s.STUDENT_DOB: None}
     if result.outcome is BirthDateOutcome.no_date:
         dispatcher.utter_message(response="utter_dob_not_understood")
         return {s.STUDENT_DOB: None}
@@ -119,7 +132,10 @@ class ActionAskStudentDob(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         expect(tracker, verification.BIRTH_DATE)
-        dispatcher.utter_message(response="utter_ask_student_dob")
+        with unit_of_work(get_context().session_factory) as db_session:
+            asked_which = verification.choice_pending(db_session=db_session, sender_id=tracker.sender_id)
+        if not asked_which:  # "was the birthday in December?" was just asked: that is the question
+            dispatcher.utter_message(response="utter_ask_student_dob")
         return []
 
 

@@ -3,7 +3,8 @@
 Accepted: ``4/17/2010``, ``04-17-10``, ``2010-04-17``, ``April 17 2010``, ``Apr. 17th, 2010``, ``17 April 2010``,
 ``17/04/2010``, ``17 de abril de 2010``, ``abril 17 del 2010``, ``1ro de mayo de 2011``, also inside a sentence
 ("he was born on April 17, 2010"). A numeric date whose day and month could be swapped (``4/5/2010``) is read
-month first in English and day first in Spanish; when one number is over 12 it is read the only way it can be.
+month first in English and day first in Spanish by :func:`parse_date`; :func:`date_readings` gives both readings,
+so the assistant can ask which one the family meant. When one number is over 12 it is read the only way it can be.
 Two-digit years are read as the most recent such year not in the future. Anything else — two dates, no year, a
 date that does not exist or is in the future — is not a date.
 """
@@ -89,6 +90,26 @@ def _spelled(text: str, today: date) -> date | None:
     if len(months) != 1 or len(years) != 1 or len(days) != 1 or len(numbers) != 2:
         return None
     return _valid(int(years[0]), months[0], int(days[0]), today)
+
+
+def date_readings(text: str, language: str, today: date) -> list[date]:
+    """The ways the date in ``text`` could be read: two when they differ, else the one of :func:`parse_date`.
+
+    A numeric date whose day and month could be swapped, each a real date ("12/11/2016": December 11 or
+    12 November), has two: month first (the US way) then day first.
+    """
+    folded = fold(text or "")[:200]
+    matches = list(_NUMERIC.finditer(folded))
+    if len(matches) == 1:
+        first, _, second, third = matches[0].groups()
+        if len(first) <= 2 and len(third) != 3 and int(first) <= 12 and int(second) <= 12 and first != second:
+            year = _year(third, today)
+            month_first = _valid(year, int(first), int(second), today)
+            day_first = _valid(year, int(second), int(first), today)
+            if month_first and day_first and month_first != day_first:
+                return [month_first, day_first]
+    found = parse_date(text, language, today)
+    return [found] if found else []
 
 
 def parse_date(text: str, language: str, today: date) -> date | None:

@@ -37,7 +37,7 @@ from channels.outbox.service import enqueue
 from identity.roster.models import RosterLink, RosterPerson
 from identity.roster.service import agents_of, contact_for_code, students_born_on
 from identity.vault import UnreadableValue, vault
-from identity.verification.dates import parse_date
+from identity.verification.dates import date_readings
 from identity.verification.eligibility import is_eligible_student
 from identity.verification.messages import code_message
 from identity.verification.models import VerificationCode, VerificationSession
@@ -46,6 +46,8 @@ from identity.verification.policy import CODE_DIGITS, DEFAULT_POLICY, Verificati
 from ticketing.database import utcnow
 
 BIRTH_DATE = "birth_date"
+# A date of birth that reads two ways, held (sealed, as "first|second") until the family says which.
+BIRTH_DATE_CHOICE = "birth_date_pick"
 CODE = "code"
 DATE_MARKER = "[date]"
 CODE_MARKER = "[code]"
@@ -62,6 +64,8 @@ class BirthDateOutcome(str, enum.Enum):
     student_under_18 = "student_under_18"
     too_many_codes = "too_many_codes"
     locked = "locked"
+    # A numeric date that reads two ways ("12/11/2016"): the family is asked which, nothing is checked yet.
+    ambiguous_date = "ambiguous_date"
 
 
 class CodeOutcome(str, enum.Enum):
@@ -90,6 +94,8 @@ class BirthDateResult:
 
     outcome: BirthDateOutcome
     retry_at: datetime | None = None
+    # For ``ambiguous_date``: the two readings, the one to ask about first ("Do you mean December 11, 2016?").
+    readings: tuple[date, date] | None = None
 
 
 @dataclass(frozen=True)
@@ -175,9 +181,9 @@ def hold_answer(
     value: str | None = None
     marker = text
     if session.awaiting == BIRTH_DATE:
-        born = parse_date(text, language, now.date())
-        if born is not None:
-            value, marker = born.isoformat(), DATE_MARKER
+        readings = date_readings(text, language, now.date())
+        if readings:
+            value, marker = "|".join(d.isoformat() for d in readings), DATE_MARKER
     elif session.awaiting == CODE:
         found = _CODE_IN_TEXT.findall(text)
         if len(found) == 1:
@@ -337,7 +343,63 @@ def submit_birth_date(
     if held is None:
         db_session.flush()
         return BirthDateResult(BirthDateOutcome.no_date)
-    born = date.fromisoformat(held)
+    if "|" in held:
+        # Kept for the family's answer to "Do you mean ...?"; the assistant keeps waiting for a date.
+        first, second = (date.fromisoformat(d) for d in held.split("|", 1))
+        session.held_kind, session.held_sealed, session.held_at = (
+            BIRTH_DATE_CHOICE,
+            vault().seal(held, f"held {BIRTH_DATE_CHOICE}"),
+            now,
+        )
+        session.awaiting, session.awaiting_since = BIRTH_DATE, now
+        db_session.flush()
+        return BirthDateResult(BirthDateOutcome.ambiguous_date, readings=(first, second))
+    return _check_birth_date(
+        db_session, session, claim, date.fromisoformat(held), language, today, sender_label, now, policy
+    )
+
+
+def choice_pending(*, db_session: Session, sender_id: str) -> bool:
+    """Whether a date of birth that reads two ways waits for the family to say which."""
+    session = _session(db_session, sender_id, create=False)
+    return session is not None and session.held_kind == BIRTH_DATE_CHOICE
+
+
+def choose_birth_date(
+    *,
+    db_session: Session,
+    sender_id: str,
+    claim: Claim,
+    first: bool,
+    language: str,
+    today: date,
+    sender_label: str,
+    now: datetime | None = None,
+    policy: VerificationPolicy = DEFAULT_POLICY,
+) -> BirthDateResult:
+    """The family's answer to "Do you mean <first reading>?": go on with that reading (yes) or the other (no)."""
+    now = now or utcnow()
+    session = _session(db_session, sender_id, create=False)
+    held = _take_held(session, BIRTH_DATE_CHOICE, now, policy) if session is not None else None
+    if session is None or held is None or "|" not in held:
+        return BirthDateResult(BirthDateOutcome.no_date)
+    chosen = date.fromisoformat(held.split("|", 1)[0 if first else 1])
+    return _check_birth_date(db_session, session, claim, chosen, language, today, sender_label, now, policy)
+
+
+def _check_birth_date(
+    db_session: Session,
+    session: VerificationSession,
+    claim: Claim,
+    born: date,
+    language: str,
+    today: date,
+    sender_label: str,
+    now: datetime,
+    policy: VerificationPolicy,
+) -> BirthDateResult:
+    """Eligibility, limits, the roster match and the code, for a date of birth read one way."""
+    session.updated_at = now
     eligible = is_eligible_student(born, today)
     if claim.relationship != "student" and eligible:
         return BirthDateResult(BirthDateOutcome.eligible_student)

@@ -388,7 +388,17 @@ class WebChat:
     def verify(self, family: Family, numeric: bool = False) -> None:
         before = self.env.sms_count(family.sms)
         dob = family.numeric_dob(self.lang) if numeric else family.typed_dob(self.lang)
-        assert self.t["sent"] in self.details(family.parent, family.student, dob)
+        reply = self.details(family.parent, family.student, dob)
+        if numeric and family.born.day <= 12 and family.born.month != family.born.day:
+            # "8/3/2012" reads two ways: the assistant asks about the month-first reading, naming only months (no
+            # date of birth in the transcript), and never repeats the date question under it. English families
+            # write month first here (yes); Spanish families day first (no, the other month).
+            month = (EN_MONTHS if self.lang == "en" else ES_MONTHS)[family.born.month - 1]
+            asked = ("was the birthday in" if self.lang == "en" else "¿nació en") in reply
+            assert asked and month in reply and self.t["sent"] not in reply and "For example" not in reply, reply
+            assert "Por ejemplo" not in reply, reply
+            reply = self.press(self.t["yes"] if self.lang == "en" else "No, en el otro mes")
+        assert self.t["sent"] in reply
         code = self.env.code_by_sms(family.sms, before)
         assert self.t["verified"] in self.say(code)
 
@@ -525,7 +535,7 @@ def test_status_needs_the_same_verification(env: Env, lang: str) -> None:
     # Details that match nobody never list anything.
     stranger = WebChat(env, lang)
     stranger.say(stranger.t["status"])
-    assert stranger.t["sent"] in stranger.details(family.parent, family.student, "1/2/2011")
+    assert stranger.t["sent"] in stranger.details(family.parent, family.student, "1/20/2011")
     assert reference not in stranger.say("123456")
 
 
@@ -534,7 +544,8 @@ def test_matched_and_unmatched_details_get_identical_replies_and_only_the_match_
     before_sms, before_all = env.sms_count(family.sms), len(env.twilio.messages)
     before_mail = len(env.mailbox.messages)
     replies = {}
-    for label, dob in (("miss", "9/10/2015"), ("hit", family.numeric_dob("en")), ("other", "9/8/2015")):
+    # Dates that read only one way (a day over 12), so no "Do you mean...?" comes first.
+    for label, dob in (("miss", "9/13/2015"), ("hit", family.numeric_dob("en")), ("other", "9/20/2015")):
         chat = WebChat(env, "en")
         chat.say(TEXTS["en"]["records"])
         replies[label] = (chat.details(family.parent, family.student, dob), chat.buttons())
@@ -601,7 +612,10 @@ def test_a_parent_of_an_18_year_old_gets_no_code_and_the_student_verifies_himsel
     )
     student.press("I'm the student (18 or older)" if lang == "en" else "Soy el estudiante (18 años o más)")
     student.say("Daniel Kim")
-    student.say("5/9/2007" if lang == "en" else "9/5/2007")
+    # Written the way each family writes it; it reads two ways, so the assistant asks which month.
+    asked = student.say("5/9/2007" if lang == "en" else "9/5/2007")
+    assert ("was the birthday in May?" if lang == "en" else "¿nació en septiembre?") in asked
+    student.press(student.t["yes"] if lang == "en" else "No, en el otro mes")
     code = env.code_by_sms(DANIEL_SMS, before_daniel)
     assert student.t["verified"] in student.say(code)
     student.press("Get copies" if lang == "en" else "Recibir copias")
@@ -720,7 +734,13 @@ def test_sms_records_request_from_the_number_on_file(env: Env, family: SmsFamily
     (asked,) = sms_turn(env, family.number, option(asked, t["parent"]))
     sms_turn(env, family.number, family.requester)
     sms_turn(env, family.number, family.student)
-    code_sms, asked = sms_turn(env, family.number, family.dob, replies=2)
+    if family.lang == "es":
+        # "01/12/2015" (1 December, day first) reads two ways: which month, by SMS too.
+        (which,) = sms_turn(env, family.number, family.dob)
+        assert "¿nació en enero?" in which and "diciembre" in which and "Responda SÍ o NO" in which
+        code_sms, asked = sms_turn(env, family.number, "no", replies=2)
+    else:
+        code_sms, asked = sms_turn(env, family.number, family.dob, replies=2)
     code = CODE.search(code_sms)
     assert code, code_sms
     env.codes.add(code.group(1))

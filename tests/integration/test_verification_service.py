@@ -321,9 +321,9 @@ def test_a_parent_asking_about_an_18_year_old_gets_no_code(db: sessionmaker[Sess
 def test_the_day_a_student_turns_18_decides(db: sessionmaker[Session]) -> None:
     turning = NOW.replace(year=2025, month=5, day=9)  # Daniel turned 18 on 2025-05-09
     claim = Claim("parent", "Helen Kim", "Daniel Kim")
-    assert give_birth_date(db, "c1", "5/9/2007", claim, turning - timedelta(days=1)) == "code_sent"
-    assert give_birth_date(db, "c2", "5/9/2007", claim, turning) == "eligible_student"
-    assert give_birth_date(db, "c3", "5/9/2007", Claim("student", "", "Daniel Kim"), turning - timedelta(days=1)) == (
+    assert give_birth_date(db, "c1", "May 9 2007", claim, turning - timedelta(days=1)) == "code_sent"
+    assert give_birth_date(db, "c2", "May 9 2007", claim, turning) == "eligible_student"
+    assert give_birth_date(db, "c3", "May 9 2007", Claim("student", "", "Daniel Kim"), turning - timedelta(days=1)) == (
         "student_under_18"
     )
 
@@ -437,3 +437,43 @@ def test_a_code_never_rests_in_clear_in_the_outbox_and_is_gone_once_sent(db: ses
     with unit_of_work(db) as db_session, pytest.raises(ValueError):
         body_of(db_session.get_one(OutboxMessage, queued.id))  # and it is never sent again
     assert type_code(db, "c1", code) is CodeOutcome.verified  # the family typed it: it still works
+
+
+JOSE = Claim("parent", "José Luis Ramírez", "Sofía Ramírez Ortega")  # Sofía was born on September 3, 2014
+
+
+def outbox_rows(factory: sessionmaker[Session]) -> int:
+    with unit_of_work(factory) as db_session:
+        return len(db_session.scalars(select(OutboxMessage)).all())
+
+
+@pytest.mark.parametrize(("first", "matched"), [(False, True), (True, False)])
+def test_a_date_that_reads_two_ways_is_asked_about_before_anything_is_checked(
+    db: sessionmaker[Session], first: bool, matched: bool
+) -> None:
+    before = outbox_rows(db)
+    # A parent writes day first, as at home: 3 September. Read month first it is 9 March.
+    outcome = give_birth_date(db, "conv-ambiguous", "3/9/2014", JOSE, language="es")
+    assert outcome is BirthDateOutcome.ambiguous_date
+    assert outbox_rows(db) == before  # nothing is checked, nothing is sent, until the family says which
+    with unit_of_work(db) as db_session:
+        # The answer to "Did you mean March 9, 2014?" is a plain yes or no: the gateway holds nothing.
+        assert hold_answer(db_session=db_session, sender_id="conv-ambiguous", text="no", language="es", now=NOW) == "no"
+    with unit_of_work(db) as db_session:
+        result = service.choose_birth_date(
+            db_session=db_session,
+            sender_id="conv-ambiguous",
+            claim=JOSE,
+            first=first,
+            language="es",
+            today=TODAY,
+            sender_label=LABEL,
+            now=NOW,
+        )
+    assert result.outcome is BirthDateOutcome.code_sent  # the same words whether or not it matched
+    assert outbox_rows(db) == before + (1 if matched else 0)
+
+
+def test_an_unambiguous_date_is_not_asked_about(db: sessionmaker[Session]) -> None:
+    assert give_birth_date(db, "conv-clear", "4/17/2013", ANA) is BirthDateOutcome.code_sent
+    assert give_birth_date(db, "conv-same", "5/5/2013", NOBODY) is BirthDateOutcome.code_sent

@@ -319,7 +319,7 @@ def test_a_restricted_parent_gets_an_unverified_ticket_with_a_note_for_the_offic
         "student_name": "Sofía Ramírez Ortega",
     }
     run(ActionAskStudentDob(), tracker("c-r", carmen, requested="student_dob"))
-    gateway_holds(context, "c-r", "9/3/2014")
+    gateway_holds(context, "c-r", "September 3 2014")
     messages, _ = run(
         ValidateRequestForm(), tracker("c-r", carmen, candidates={"student_dob": "[date]"}, requested="student_dob")
     )

@@ -112,3 +112,17 @@ def test_names_that_are_not_the_persons_do_not_match(typed: str, given: str, fam
 )
 def test_what_looks_like_a_full_name(text: str, expected: bool) -> None:
     assert looks_like_full_name(text) is expected
+
+
+def test_a_numeric_date_that_reads_two_ways_gives_both_month_first() -> None:
+    from datetime import date
+
+    from identity.verification.dates import date_readings
+
+    today = date(2026, 12, 7)
+    assert date_readings("12/11/2016", "es", today) == [date(2016, 12, 11), date(2016, 11, 12)]
+    assert date_readings("12/11/2016", "en", today) == [date(2016, 12, 11), date(2016, 11, 12)]
+    assert date_readings("13/11/2016", "es", today) == [date(2016, 11, 13)]
+    assert date_readings("5/5/2016", "en", today) == [date(2016, 5, 5)]
+    assert date_readings("11 de diciembre de 2016", "es", today) == [date(2016, 12, 11)]
+    assert date_readings("2016-12-11", "en", today) == [date(2016, 12, 11)]
