@@ -1,4 +1,4 @@
-"""Sign-in tables: officer sessions (server side) and failed sign-ins (the rate limit, shared by all workers)."""
+"""Sign-in tables: officer sessions (server side) and failed sign-ins (the sign-in delay, shared by all workers)."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ class OfficerSession(Base):
 class LoginFailure(Base):
     """One failed sign-in (wrong password, unknown email or wrong code).
 
-    Keyed by an HMAC of the account or of the client address; the rate limit counts these in a sliding window.
+    Keyed by an HMAC of the account, the client address or a known device; the delay counts these in a window.
     """
 
     __tablename__ = "login_failures"

@@ -146,7 +146,7 @@ def settings_of(request: Request) -> Settings:
 
 
 def login_limits(settings: Settings) -> LoginLimits:
-    """The sign-in rate limit and idle timeout from the settings."""
+    """The sign-in delay, the idle timeout and the second-factor policy from the settings."""
     return LoginLimits(
         max_per_account=settings.login_max_failures_per_account,
         max_per_ip=settings.login_max_failures_per_ip,
