@@ -5,6 +5,7 @@ them; what is still alive is kept, and each domain's destruction is in the audit
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -72,7 +73,9 @@ def _conversation(db_session: Session, *texts: str, channel: str = "web", idle: 
 
 
 @pytest.fixture
-def world(engine: Engine, tmp_path: Path, district: District) -> tuple[Settings, sessionmaker[Session], Engine]:
+def world(
+    engine: Engine, tmp_path: Path, district: District
+) -> Iterator[tuple[Settings, sessionmaker[Session], Engine]]:
     settings = make_settings(tmp_path, database_url(engine))
     if engine.dialect.name == "postgresql":  # the tracker store in PostgreSQL as Rasa is configured at scale
         settings = settings.model_copy(
@@ -129,7 +132,8 @@ def world(engine: Engine, tmp_path: Path, district: District) -> tuple[Settings,
     _events(tracker, senders[2], utcnow().timestamp() - 86400 * 10, NAME, EMAIL)  # recent in Rasa, but its ticket went
     _events(tracker, senders[3], utcnow().timestamp() - 3600, ALIVE)
     _events(tracker, "a-sender-the-desk-no-longer-knows", old, PHONE)
-    return settings, factory, tracker
+    yield settings, factory, tracker
+    tracker.dispose()
 
 
 def _everything(engine: Engine, tracker: Engine, settings: Settings) -> str:
