@@ -10,21 +10,19 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Rasa imports the custom NLU components in bot/components/ by module path from the repository root.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run install model lint typecheck kb-validate rasa-validate rasa-test pytest test bench lock clean
+.PHONY: run install model lint typecheck kb-validate rasa-validate rasa-test pytest test bench lock audit clean
 
 $(APP): requirements/app.txt pyproject.toml
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 is required" >&2; exit 1; }
 	test -x .venv/bin/python || $(PYTHON310) -m venv .venv
-	.venv/bin/python -m pip install --quiet --upgrade pip
-	.venv/bin/python -m pip install --quiet -r requirements/app.txt
-	.venv/bin/python -m pip install --quiet --no-deps -e .
+	.venv/bin/python -m pip install --quiet --require-hashes -r requirements/app.txt
+	.venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 $(RASA): requirements/rasa.txt
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 is required" >&2; exit 1; }
 	test -x .venv-rasa/bin/python || $(PYTHON310) -m venv .venv-rasa
-	.venv-rasa/bin/python -m pip install --quiet --upgrade pip
-	.venv-rasa/bin/python -m pip install --quiet -r requirements/rasa.txt
+	.venv-rasa/bin/python -m pip install --quiet --require-hashes -r requirements/rasa.txt
 	touch $@
 
 install: $(APP) $(RASA)
@@ -66,10 +64,31 @@ test: lint typecheck kb-validate rasa-validate rasa-test pytest
 bench: model
 	.venv/bin/python bench/run_all.py
 
-## lock: re-pin both environments after changing a requirement on purpose
+LOCK_TOOLS := .lock-tools
+PIP_COMPILE := $(LOCK_TOOLS)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --no-header --no-annotate --strip-extras \
+  --no-emit-index-url --no-emit-find-links
+
+## lock: re-pin both environments after changing a requirement on purpose: the versions installed now, with the
+## sha256 of every file of each (pip-tools, in a throwaway environment), so `make install` can --require-hashes
 lock:
-	.venv/bin/pip freeze --exclude-editable | grep -v '^rightsdesk' | sed '1i # Everything but Rasa (.venv). Every transitive version pinned; regenerate with `make lock`.' > requirements/app.txt
-	(echo "# Rasa alone, in its own environment (.venv-rasa). Every transitive version pinned."; .venv-rasa/bin/pip freeze --exclude-editable | grep -v "^rightsdesk") > requirements/rasa.txt
+	rm -rf $(LOCK_TOOLS) && $(PYTHON310) -m venv $(LOCK_TOOLS) && $(LOCK_TOOLS)/bin/pip install --quiet pip-tools==7.6.2
+	.venv/bin/pip freeze --exclude-editable | grep -v '^rightsdesk' > $(LOCK_TOOLS)/app.in
+	.venv-rasa/bin/pip freeze --exclude-editable | grep -v '^rightsdesk' > $(LOCK_TOOLS)/rasa.in
+	$(PIP_COMPILE) -o $(LOCK_TOOLS)/app.txt $(LOCK_TOOLS)/app.in
+	$(PIP_COMPILE) -o $(LOCK_TOOLS)/rasa.txt $(LOCK_TOOLS)/rasa.in
+	(echo "# Everything but Rasa (.venv). Every transitive version pinned, with the sha256 of every file PyPI has for it;"; \
+	 echo "# installed with --require-hashes. Regenerate with \`make lock\`."; cat $(LOCK_TOOLS)/app.txt) > requirements/app.txt
+	(echo "# Rasa alone, in its own environment (.venv-rasa). Every transitive version pinned, with hashes;"; \
+	 echo "# installed with --require-hashes. Regenerate with \`make lock\`."; cat $(LOCK_TOOLS)/rasa.txt) > requirements/rasa.txt
+	rm -rf $(LOCK_TOOLS)
+
+AUDIT_TOOLS := .audit-tools
+## audit: known vulnerabilities in both pinned environments (pip-audit). Needs PyPI's JSON API or OSV, which a
+## closed network lacks, so it is not part of `make test`: run it where the package index allows it.
+audit:
+	test -x $(AUDIT_TOOLS)/bin/pip-audit || { $(PYTHON310) -m venv $(AUDIT_TOOLS) && $(AUDIT_TOOLS)/bin/pip install --quiet pip-audit==2.10.1; }
+	$(AUDIT_TOOLS)/bin/pip-audit --no-deps --disable-pip --require-hashes -r requirements/app.txt
+	$(AUDIT_TOOLS)/bin/pip-audit --no-deps --disable-pip --require-hashes -r requirements/rasa.txt
 
 clean:
-	rm -rf var results models .pytest_cache .mypy_cache .ruff_cache
+	rm -rf var results models .pytest_cache .mypy_cache .ruff_cache .lock-tools .audit-tools

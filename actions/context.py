@@ -9,12 +9,11 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.slots import CHANNEL_METADATA, LANGUAGE
-from channels import contacts
-from identity import vault
 from knowledge.service import KnowledgeService
 
 # Every table's model, so foreign keys between modules resolve (an outbox row names a conversation).
 from rightsdesk import models as _all_models  # noqa: F401
+from rightsdesk.process_keys import configure_keys
 from rightsdesk.settings import Settings, get_settings
 from ticketing.database import make_engine, make_session_factory
 
@@ -38,9 +37,8 @@ def get_context() -> ActionContext:
     with _lock:
         if _context is None:
             settings = get_settings()
-            # Keys for sealed identity values and for the contacts the outbox stores.
-            vault.configure(settings.secret_key)
-            contacts.configure(settings.secret_key)
+            # Keys for sealed identity values, the contacts the outbox stores and the audit chain.
+            configure_keys(settings.secret_key)
             _context = ActionContext(
                 settings=settings,
                 knowledge=KnowledgeService(settings.district_file, settings.public_url),

@@ -64,6 +64,7 @@ def open_request(
     requester_person_id: int | None = None,
     student_person_id: int | None = None,
     internal_note: str | None = None,
+    verification_channel: str | None = None,
 ) -> str | None:
     """Open a ticket for this conversation and tell the family its reference and due date."""
     context = get_context()
@@ -82,6 +83,7 @@ def open_request(
                 school_id=school_id,
                 requester_person_id=requester_person_id,
                 student_person_id=student_person_id,
+                verification_channel=verification_channel,
             )
             if internal_note:
                 add_note(db_session=db_session, ticket=ticket, actor="system", body=internal_note)
@@ -355,4 +357,5 @@ class ActionOpenRequest(Action):
             requester_person_id=who.requester_id if who else None,
             student_person_id=who.student_id if who else None,
             internal_note=RESTRICTED_NOTE if restricted and who is None else None,
+            verification_channel=who.channel if who else None,
         )

@@ -123,6 +123,9 @@ def hand_back(*, db_session: Session, ticket: Ticket, officer_email: str) -> Con
         raise HandoffError("This request's conversation no longer exists.")
     if not conversation.handoff_officer:
         raise HandoffError("The assistant already has this conversation.")
+    if conversation.handoff_ticket_id != ticket.id:
+        # The conversation was taken over for another of its requests (perhaps another school's): not this one's.
+        raise HandoffError("This conversation was taken over for another request; hand it back from that one.")
     conversation.handoff_officer = None
     conversation.handoff_ticket_id = None
     conversation.handoff_at = None

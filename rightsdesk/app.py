@@ -18,25 +18,26 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from channels import console as channels_console
-from channels import contacts
 from channels.chat import ChatService
 from channels.rasa_client import RasaClient
 from channels.sms import webhook as sms_webhook
 from channels.webchat import api as chat_api
 from channels.webchat import events as chat_events
 from channels.webchat import views as chat_views
-from identity import vault as identity_vault
 from knowledge import pages as knowledge_pages
 from knowledge.service import KnowledgeService
 from rightsdesk import health
+from rightsdesk.process_keys import configure_keys
 from rightsdesk.settings import Settings, get_settings
 from ticketing.console import install as install_console
 from ticketing.database import make_engine, make_session_factory
+from ticketing.officers.service import with_generated_passwords
 from ticketing.sla.runner import periodic as sla_periodic
 
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 RETRY_INTERVAL_SECONDS = 5.0
+HSTS = "max-age=31536000"
 
 
 async def _retry_loop(chat: ChatService) -> None:
@@ -61,6 +62,13 @@ def create_app(settings: Settings) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.environment == "production":
+            with app.state.session_factory() as db_session:
+                generated = with_generated_passwords(db_session=db_session)
+            if generated:
+                raise RuntimeError(
+                    "production refuses to start: officers with a password the desk generated: " + ", ".join(generated)
+                )
         retry = asyncio.create_task(_retry_loop(app.state.chat))
         app.state.transcript_watcher.start()
         # The help desk's deadline reminders and escalations (idempotent, so every worker may run it).
@@ -87,8 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.knowledge = KnowledgeService(settings.district_file, settings.public_url)
     app.state.rasa = RasaClient(settings.rasa_urls, settings.rasa_token, settings.rasa_timeout_seconds)
-    contacts.configure(settings.secret_key)
-    identity_vault.configure(settings.secret_key)
+    configure_keys(settings.secret_key)
     app.state.chat = ChatService(
         app.state.session_factory, app.state.rasa, district=lambda: app.state.knowledge.district
     )
@@ -108,6 +115,8 @@ def create_app(settings: Settings) -> FastAPI:
         )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
+        if settings.secure_cookies:  # served over https (always in production): browsers keep to https
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         return response
 
     app.include_router(health.router)

@@ -1,9 +1,11 @@
 """``rightsdesk``: the command line of the district administrator and the developers.
 
 Commands: ``run`` (the whole stack), ``outbox-worker``, ``migrate``, ``train``, ``kb validate``, ``kb search``,
-``kb review-due``, ``officer add``; the help desk's ``officer totp``, ``sla run``, ``audit verify``, ``purge``
-(``ticketing.cli``); ``roster import`` (``identity.roster.cli``).
-Bad input gets a clear message on standard error and exit status 2; nothing is changed.
+``kb review-due``, ``officer add``; the help desk's
+``officer disable|enable|reset-password|set-role|set-schools|totp``, ``sla run``, ``audit verify|checkpoint``,
+``purge`` (``ticketing.cli``); ``roster import`` (``identity.roster.cli``).
+Bad input gets a clear message on standard error and exit status 2; nothing is changed. Every command (and every
+process ``run`` starts) creates files readable by their owner only (``umask 077``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import date
 from pydantic import ValidationError
 
 from identity.roster import cli as roster_cli
+from rightsdesk.files import private_umask
 from rightsdesk.settings import Settings, get_settings
 from ticketing import cli as helpdesk_cli
 
@@ -60,12 +63,15 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Apply database migrations."""
-    from rightsdesk.migrate import upgrade
+    from rightsdesk.files import private_dir
+    from rightsdesk.migrate import grant_application_role, upgrade
 
     settings = _settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.database_url)
-    print("database is up to date")
+    private_dir(settings.data_dir)
+    # As the tables' owner; the seal of legacy audit entries needs the secret key.
+    upgrade(settings.migration_database_url, settings.secret_key)
+    role = grant_application_role(settings.migration_database_url, settings.database_url)
+    print("database is up to date" + (f"; the application role {role} may only add to the audit log" if role else ""))
     return 0
 
 
@@ -149,13 +155,16 @@ def cmd_kb_search(args: argparse.Namespace) -> int:
 
 
 def cmd_officer_add(args: argparse.Namespace) -> int:
-    """Create an officer account; the password is read from standard input."""
+    """Create an officer account; the password (temporary: changed at the first sign-in) is read from stdin."""
     from knowledge.district import load_district
+    from rightsdesk.process_keys import configure_keys
+    from ticketing.cli import cli_actor
     from ticketing.database import make_engine, make_session_factory, unit_of_work
-    from ticketing.officers.models import OfficerRole
+    from ticketing.officers.models import OfficerRole, PasswordOrigin
     from ticketing.officers.service import OfficerError, add_officer
 
     settings = _settings()
+    configure_keys(settings.secret_key)
     password = sys.stdin.readline().rstrip("\n")
     district = load_district(settings.district_file)
     engine = make_engine(settings.database_url)
@@ -169,8 +178,10 @@ def cmd_officer_add(args: argparse.Namespace) -> int:
                 password=password,
                 schools=args.school or [],
                 known_schools={s.id for s in district.schools},
+                password_origin=PasswordOrigin.assigned,
+                actor=cli_actor(),
             )
-            print(f"created {officer.role.value} {officer.email}")
+            print(f"created {officer.role.value} {officer.email}; they choose their own password at the first sign-in")
     except OfficerError as exc:
         print(f"rightsdesk: {exc}", file=sys.stderr)
         return 2
@@ -205,19 +216,20 @@ def build_parser() -> argparse.ArgumentParser:
     search.set_defaults(func=cmd_kb_search)
 
     officer = sub.add_parser("officer", help="officer accounts").add_subparsers(dest="officer_command", required=True)
-    add = officer.add_parser("add", help="create an account (password on standard input)")
+    add = officer.add_parser("add", help="create an account (temporary password on standard input)")
     add.add_argument("--email", required=True)
     add.add_argument("--name", required=True)
     add.add_argument("--role", required=True, choices=["administrator", "district_officer", "school_contact"])
     add.add_argument("--school", action="append", help="school id (repeat for several)")
     add.set_defaults(func=cmd_officer_add)
-    helpdesk_cli.register(sub, officer, _settings)  # sla run, officer totp, audit verify, purge
+    helpdesk_cli.register(sub, officer, _settings)  # sla run, officer lifecycle and totp, audit, purge
     roster_cli.register(sub, _settings)  # roster import
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point."""
+    private_umask()
     args = build_parser().parse_args(argv)
     code: int = args.func(args)
     return code

@@ -1,7 +1,9 @@
 """``rightsdesk run``: prepare and start the whole stack, stop all of it on Ctrl-C.
 
-Preparation: the data directory, database migrations, the demo officer, the Rasa model (trained only when
-``bot/`` changed) and Rasa's endpoints file (tracker store, lock store, action server) written from the settings.
+Preparation: the data directory (``0700``), database migrations, the demo officer (development on the embedded
+database only), the Rasa model (trained only when ``bot/`` changed) and Rasa's endpoints file (tracker store, lock
+store, action server; ``0600``) written from the settings. Production refuses to start while any officer still
+has a password the desk generated.
 Then four processes, each in its own process group with its output in ``<data dir>/logs/``: the action server
 (loopback), the Rasa server (loopback, REST channel only, API token), the gateway and the outbox worker (sends
 SMS and email). When one of them dies, or on
@@ -11,7 +13,6 @@ SIGINT/SIGTERM, every process started here is stopped; a child also receives SIG
 from __future__ import annotations
 
 import ctypes
-import json
 import os
 import secrets
 import signal
@@ -28,14 +29,17 @@ import httpx
 import yaml
 from sqlalchemy.engine import make_url
 
-from rightsdesk.migrate import upgrade
+from rightsdesk.files import private_dir, write_private
+from rightsdesk.migrate import grant_application_role, upgrade
 from rightsdesk.model import BOT_DIR, ensure_model, rasa_env
+from rightsdesk.process_keys import configure_keys
 from rightsdesk.settings import REPO_ROOT, Settings
 from ticketing.database import make_engine, make_session_factory, unit_of_work
-from ticketing.officers.models import OfficerRole
-from ticketing.officers.service import add_officer, find_officer
+from ticketing.officers.models import OfficerRole, PasswordOrigin
+from ticketing.officers.service import add_officer, find_officer, give_generated_password, with_generated_passwords
 
 DEMO_OFFICER_EMAIL = "privacy@maplevalley.example.org"
+DEMO_ACTOR = "system (development set-up)"
 PR_SET_PDEATHSIG = 1
 
 
@@ -93,46 +97,77 @@ def write_endpoints(settings: Settings) -> Path:
     if lock_store:
         endpoints["lock_store"] = lock_store
     path = settings.data_dir / "rasa" / "endpoints.yml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(endpoints, sort_keys=True))
-    path.chmod(0o600)
+    write_private(path, yaml.safe_dump(endpoints, sort_keys=True))  # it may hold the tracker store's password
     return path
 
 
-def ensure_demo_officer(settings: Settings) -> tuple[str, str] | None:
-    """Create the demo officer on a new embedded database; returns (email, password) to print."""
-    secret_file = settings.data_dir / "demo-officer.json"
+def ensure_demo_officer(settings: Settings) -> tuple[str, str | None] | None:
+    """The demo officer, in development on the embedded database only; returns (email, password to print).
+
+    The password is generated, printed and never stored in clear: while the officer has not replaced it (the
+    console asks at the first sign-in), each start generates a new one; once they have, ``None`` is returned in its
+    place. Anywhere else nothing is created and None is returned.
+    """
+    (settings.data_dir / "demo-officer.json").unlink(missing_ok=True)  # earlier versions kept it there in clear
+    if settings.environment != "development" or not settings.embedded_database:
+        return None
     engine = make_engine(settings.database_url)
     try:
         with unit_of_work(make_session_factory(engine)) as db_session:
-            if find_officer(db_session=db_session, email=DEMO_OFFICER_EMAIL) is None:
-                password = secrets.token_urlsafe(12)
+            officer = find_officer(db_session=db_session, email=DEMO_OFFICER_EMAIL)
+            password = secrets.token_urlsafe(12)
+            if officer is None:
                 add_officer(
                     db_session=db_session,
                     email=DEMO_OFFICER_EMAIL,
                     name="Dana Whitfield (demo)",
                     role=OfficerRole.district_officer,
                     password=password,
+                    password_origin=PasswordOrigin.generated,
+                    actor=DEMO_ACTOR,
                 )
-                secret_file.write_text(json.dumps({"email": DEMO_OFFICER_EMAIL, "password": password}))
-                secret_file.chmod(0o600)
+                return DEMO_OFFICER_EMAIL, password
+            if officer.active and officer.password_origin is PasswordOrigin.generated:
+                give_generated_password(db_session=db_session, officer=officer, password=password, actor=DEMO_ACTOR)
+                return DEMO_OFFICER_EMAIL, password
+            return DEMO_OFFICER_EMAIL, None
     finally:
         engine.dispose()
-    if secret_file.exists():
-        stored = json.loads(secret_file.read_text())
-        return str(stored["email"]), str(stored["password"])
-    return None
+
+
+def generated_password_refusal(settings: Settings) -> str | None:
+    """In production, why the stack must not start (officers whose password the desk generated), or None."""
+    if settings.environment != "production":
+        return None
+    engine = make_engine(settings.database_url)
+    try:
+        with make_session_factory(engine)() as db_session:
+            emails = with_generated_passwords(db_session=db_session)
+    finally:
+        engine.dispose()
+    if not emails:
+        return None
+    return (
+        "production refuses to start: these officers still have a password the desk generated (and printed): "
+        + ", ".join(emails)
+        + ". Reset it (`rightsdesk officer reset-password EMAIL`) or disable the account."
+    )
+
+
+def migrate(settings: Settings) -> None:
+    """Migrations as the tables' owner, then the application role's rights (PostgreSQL)."""
+    upgrade(settings.migration_database_url, settings.secret_key)
+    grant_application_role(settings.migration_database_url, settings.database_url)
 
 
 def ensure_demo_roster(settings: Settings) -> int | None:
     """Import the demo roster into a new development database; returns how many people it has, or None."""
     if settings.environment != "development":
         return None
-    from identity import vault
     from identity.roster.demo import ensure_demo_roster as import_demo_roster
     from knowledge.district import load_district
 
-    vault.configure(settings.secret_key)
+    configure_keys(settings.secret_key)
     schools = [s.id for s in load_district(settings.district_file).schools]
     engine = make_engine(settings.database_url)
     try:
@@ -168,9 +203,9 @@ class Stack:
 
     def prepare(self) -> None:
         """Data dir, migrations, demo data, model, Rasa endpoints."""
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.logs.mkdir(exist_ok=True)
-        upgrade(self.settings.database_url)
+        private_dir(self.settings.data_dir)
+        private_dir(self.logs)
+        migrate(self.settings)
         self.say("database: up to date")
         self.model, seconds = ensure_model(self.settings, self.logs / "train.log")
         self.say(f"rasa model: {f'trained in {seconds:.0f} s' if seconds is not None else 'unchanged'}")
@@ -250,6 +285,9 @@ class Stack:
                 "--workers",
                 str(settings.gateway_workers),
                 "--no-access-log",
+                # The client's address is read in one place, through RIGHTSDESK_TRUSTED_PROXIES
+                # (rightsdesk.client_address); uvicorn's own reading (it trusts 127.0.0.1) stays off.
+                "--no-proxy-headers",
                 "--ws",
                 "none",
                 # Open event streams (the chat page) must not hold up a stop.
@@ -329,6 +367,10 @@ def run(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, _stop)
     try:
         stack.prepare()
+        refusal = generated_password_refusal(settings)
+        if refusal:
+            print(refusal, file=sys.stderr)
+            return 2
         login = ensure_demo_officer(settings)
         if (people := ensure_demo_roster(settings)) is not None:
             print(f"demo roster: {people} people imported (identity/demo_roster/)", flush=True)
@@ -351,8 +393,10 @@ def run(settings: Settings) -> int:
         print(f"  web chat:      {settings.public_url}/", flush=True)
         print(f"  your rights:   {settings.public_url}/rights", flush=True)
         print(f"  transparency:  {settings.public_url}/transparency", flush=True)
-        if login:
-            print(f"  demo officer:  {login[0]} / {login[1]}", flush=True)
+        if login and login[1]:
+            print(f"  demo officer:  {login[0]} / {login[1]}  (choose your own at the first sign-in)", flush=True)
+        elif login:
+            print(f"  demo officer:  {login[0]} (with the password you chose)", flush=True)
         print(f"  logs:          {stack.logs}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         while not stopping:

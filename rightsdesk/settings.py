@@ -5,11 +5,13 @@ contract (outside checks start the stack with them; the README lists them): ``RI
 settings and the ``TWILIO_*`` names Twilio's own tools use. Nothing else in the code base reads the environment.
 
 Secrets that a development stack needs but nobody configured (the Rasa API token, the cookie-signing key) are
-generated once and kept in ``<data dir>/secrets.json``; outside development they must be set explicitly.
+generated once and kept in ``<data dir>/secrets.json`` (written ``0600``, atomically); outside development they
+must be set explicitly, and production also needs an ``https`` public URL.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import secrets
 from functools import cached_property
@@ -18,7 +20,11 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
 
+from rightsdesk.files import private_dir, write_private
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -38,6 +44,9 @@ class Settings(BaseSettings):
     actions_port: int = Field(5055, validation_alias=_env("RIGHTSDESK_ACTIONS_PORT"))
     data_dir: Path = Field(REPO_ROOT / "var", validation_alias=_env("RIGHTSDESK_DATA_DIR"))
     database_url_setting: str | None = Field(None, validation_alias=_env("RIGHTSDESK_DATABASE_URL"))
+    # The table owner's connection, for migrations only; the application connects with RIGHTSDESK_DATABASE_URL
+    # (on PostgreSQL a role that may only INSERT and SELECT the audit log). Empty: the same URL.
+    migration_database_url_setting: str | None = Field(None, validation_alias=_env("RIGHTSDESK_MIGRATION_DATABASE_URL"))
     public_url_setting: str | None = Field(None, validation_alias=_env("RIGHTSDESK_PUBLIC_URL"))
     # Comma-separated Rasa server base URLs; the gateway routes each conversation to one by a stable hash.
     rasa_urls_setting: str | None = Field(None, validation_alias=_env("RIGHTSDESK_RASA_URLS"))
@@ -68,6 +77,12 @@ class Settings(BaseSettings):
     )
     login_max_failures_per_ip: int = Field(20, gt=0, validation_alias=_env("RIGHTSDESK_LOGIN_MAX_FAILURES_PER_IP"))
     login_window_minutes: int = Field(15, gt=0, validation_alias=_env("RIGHTSDESK_LOGIN_WINDOW_MINUTES"))
+    # The longest wait a sign-in is made to take (the delay doubles with each failure past the free ones).
+    login_max_delay_seconds: int = Field(300, gt=0, validation_alias=_env("RIGHTSDESK_LOGIN_MAX_DELAY_SECONDS"))
+    # Whether every officer must use an authenticator app; unset: on in production, off in development.
+    require_totp_setting: bool | None = Field(None, validation_alias=_env("RIGHTSDESK_REQUIRE_TOTP"))
+    # Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For is believed.
+    trusted_proxies_setting: str = Field("", validation_alias=_env("RIGHTSDESK_TRUSTED_PROXIES"))
     attachment_max_bytes: int = Field(10_000_000, gt=0, validation_alias=_env("RIGHTSDESK_ATTACHMENT_MAX_BYTES"))
     records_link_days: int = Field(5, gt=0, validation_alias=_env("RIGHTSDESK_RECORDS_LINK_DAYS"))
     # How often the gateway runs the deadline reminders and escalations; 0 turns the periodic run off.
@@ -85,6 +100,8 @@ class Settings(BaseSettings):
     smtp_username: str | None = Field(None, validation_alias=_env("RIGHTSDESK_SMTP_USERNAME"))
     smtp_password: str | None = Field(None, validation_alias=_env("RIGHTSDESK_SMTP_PASSWORD"))
     smtp_starttls: bool = Field(True, validation_alias=_env("RIGHTSDESK_SMTP_STARTTLS"))
+    # TLS from the first byte (SMTPS); unset: on when the port is 465.
+    smtp_implicit_tls_setting: bool | None = Field(None, validation_alias=_env("RIGHTSDESK_SMTP_IMPLICIT_TLS"))
     smtp_ca_file: Path | None = Field(None, validation_alias=_env("RIGHTSDESK_SMTP_CA_FILE"))
     smtp_from: str | None = Field(None, validation_alias=_env("RIGHTSDESK_SMTP_FROM"))
     smtp_timeout_seconds: float = Field(15.0, validation_alias=_env("RIGHTSDESK_SMTP_TIMEOUT"))
@@ -112,6 +129,13 @@ class Settings(BaseSettings):
                 raise ValueError(f"production needs these settings: {', '.join(missing)}")
             if self.secret_key_setting and len(self.secret_key_setting) < 32:
                 raise ValueError("RIGHTSDESK_SECRET_KEY must be at least 32 characters")
+            if not self.public_url.startswith("https://"):
+                raise ValueError("production needs an https RIGHTSDESK_PUBLIC_URL (cookies and links travel over it)")
+        return self
+
+    @model_validator(mode="after")
+    def _check_trusted_proxies(self) -> Settings:
+        _ = self.trusted_proxies  # a typo must stop the start, not silently trust nobody (or everybody)
         return self
 
     @property
@@ -120,6 +144,44 @@ class Settings(BaseSettings):
         if self.database_url_setting:
             return self.database_url_setting
         return f"sqlite:///{(self.data_dir / 'rightsdesk.db').resolve()}"
+
+    @property
+    def migration_database_url(self) -> str:
+        """The connection migrations run with (the tables' owner)."""
+        return self.migration_database_url_setting or self.database_url
+
+    @property
+    def embedded_database(self) -> bool:
+        """Whether the help desk runs on the embedded SQLite database (a development or single-machine set-up)."""
+        return make_url(self.database_url).get_backend_name() == "sqlite"
+
+    @property
+    def require_totp(self) -> bool:
+        """Whether officers must sign in with an authenticator code (on by default in production)."""
+        if self.require_totp_setting is not None:
+            return self.require_totp_setting
+        return self.environment == "production"
+
+    @property
+    def trusted_proxies(self) -> list[IpNetwork]:
+        """The reverse proxies whose ``X-Forwarded-For`` header names the real client."""
+        networks = []
+        for item in self.trusted_proxies_setting.split(","):
+            if item.strip():
+                try:
+                    networks.append(ipaddress.ip_network(item.strip(), strict=False))
+                except ValueError as exc:
+                    raise ValueError(
+                        f"RIGHTSDESK_TRUSTED_PROXIES: not an address or network: {item.strip()!r}"
+                    ) from exc
+        return networks
+
+    @property
+    def smtp_implicit_tls(self) -> bool:
+        """Whether SMTP speaks TLS from the first byte (port 465) rather than upgrading with STARTTLS."""
+        if self.smtp_implicit_tls_setting is not None:
+            return self.smtp_implicit_tls_setting
+        return self.smtp_port == 465
 
     @property
     def public_url(self) -> str:
@@ -146,12 +208,9 @@ class Settings(BaseSettings):
         if path.exists():
             stored: dict[str, str] = json.loads(path.read_text())
             return stored
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.data_dir)
         values = {"rasa_token": secrets.token_urlsafe(32), "secret_key": secrets.token_urlsafe(48)}
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(values))
-        tmp.chmod(0o600)
-        tmp.replace(path)
+        write_private(path, json.dumps(values))
         return values
 
     @property
@@ -171,7 +230,7 @@ class Settings(BaseSettings):
 
     @property
     def secure_cookies(self) -> bool:
-        """Whether cookies must be ``Secure`` (the public URL is https)."""
+        """Whether cookies must be ``Secure`` and ``__Host-`` (the public URL is https; always in production)."""
         return self.public_url.startswith("https://")
 
     @property

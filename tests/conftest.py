@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from knowledge.district import District, load_district
 from rightsdesk.migrate import upgrade
 from rightsdesk.settings import REPO_ROOT, Settings
+from tests.services import service_missing
 from ticketing.database import make_engine, make_session_factory
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -58,7 +59,7 @@ def _postgres_available() -> bool:
 def postgres_engine() -> Iterator[Engine]:
     """A fresh PostgreSQL database, migrated, dropped afterwards (nothing is left for a later run)."""
     if not _postgres_available():
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+        service_missing("PostgreSQL is not running on 127.0.0.1:5432")
     name = f"rightsdesk_test_{uuid.uuid4().hex[:12]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, exists, select, update
+from sqlalchemy import CursorResult, delete, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from channels.contacts import contact_hash, decrypt, encrypt, normalize_email, normalize_phone
@@ -331,6 +331,20 @@ def purge_finished(*, db_session: Session, older_than: datetime) -> int:
         )
     )
     return int(cast(CursorResult[Any], result).rowcount or 0)
+
+
+def purge(*, db_session: Session, older_than: datetime, dry_run: bool = False) -> dict[str, int]:
+    """Retention: finished messages (sent, delivered, failed) last touched before ``older_than``; returns counts.
+
+    Queued messages and those being sent stay whatever their age: they have not left yet.
+    """
+    if dry_run:
+        finished = OutboxMessage.status.not_in([OutboxStatus.queued, OutboxStatus.sending])
+        count = db_session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(finished, OutboxMessage.updated_at < older_than)
+        )
+        return {"messages": int(count or 0)}
+    return {"messages": purge_finished(db_session=db_session, older_than=older_than)}
 
 
 def masked_recipient(message: OutboxMessage) -> str:

@@ -1,13 +1,17 @@
 """The outbox worker (``rightsdesk outbox-worker``): claims due messages and sends them.
 
-SMS go through Twilio's REST API (the real ``twilio`` library, pointed at ``TWILIO_API_BASE``), email over SMTP
-(optionally STARTTLS).
+SMS go through Twilio's REST API (the real ``twilio`` library, pointed at ``TWILIO_API_BASE``), email over SMTP:
+STARTTLS (the default) or TLS from the first byte (``RIGHTSDESK_SMTP_IMPLICIT_TLS``, on for port 465), the
+server's certificate verified. A password is never sent over an unencrypted connection: with a login configured
+and no TLS the message fails for good instead.
 
 Each outcome is one of three: sent (Twilio's MessageSid kept for its status callbacks), a retry later (network
 trouble, a 5xx or 429 from Twilio, a 4xx from the SMTP server: exponential backoff with jitter, at most
 ``RIGHTSDESK_OUTBOX_MAX_ATTEMPTS`` tries), or a permanent failure (Twilio refused the message, the SMTP server
 refused the recipient, the channel is not configured) that the console lists. Several workers may run at once;
-each message is claimed by one. Logs name message ids, never recipients or bodies.
+each message is claimed by one. Logs and stored errors name message ids and Twilio's error codes (with the fixed
+texts of :data:`~channels.outbox.service.TWILIO_ERRORS`), never recipients or bodies: Twilio's own error texts
+can quote the number, so they are dropped.
 """
 
 from __future__ import annotations
@@ -33,10 +37,10 @@ from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
 import rightsdesk.models  # noqa: F401 - every table, so foreign keys to tickets and conversations resolve
-from channels import contacts
 from channels.outbox.models import OutboxKind, OutboxMessage, OutboxStatus
 from channels.outbox.service import (
     OPTED_OUT_ERROR,
+    TWILIO_ERRORS,
     backoff,
     body_of,
     claim_due,
@@ -46,6 +50,7 @@ from channels.outbox.service import (
     mark_sent,
     recipient_of,
 )
+from rightsdesk.process_keys import configure_keys
 from rightsdesk.settings import Settings
 from ticketing.database import make_engine, make_session_factory, unit_of_work
 
@@ -127,7 +132,9 @@ class TwilioSender:
                 **sender,
             )
         except TwilioRestException as exc:
-            detail = f"Twilio answered {exc.status}" + (f" (error {exc.code}: {exc.msg})" if exc.code else "")
+            # By code only: Twilio's message text may quote the recipient's number (F15).
+            reason = TWILIO_ERRORS.get(str(exc.code), "see Twilio's error reference") if exc.code else ""
+            detail = f"Twilio answered {exc.status}" + (f" (error {exc.code}: {reason})" if exc.code else "")
             if exc.status == 429 or exc.status >= 500:
                 raise RetryLater(detail) from exc
             raise PermanentFailure(detail, undeliverable=exc.code in TWILIO_UNDELIVERABLE) from exc
@@ -159,10 +166,26 @@ class SmtpSender:
         email["Message-ID"] = make_msgid(domain=settings.smtp_from.rpartition("@")[2] or None)
         email["Auto-Submitted"] = "auto-generated"
         email.set_content(envelope.body)
+        implicit = settings.smtp_implicit_tls
+        if settings.smtp_username and not (implicit or settings.smtp_starttls):
+            raise PermanentFailure(
+                "refused to send the SMTP password over an unencrypted connection: turn on RIGHTSDESK_SMTP_STARTTLS "
+                "or use TLS from the first byte (RIGHTSDESK_SMTP_IMPLICIT_TLS, port 465)"
+            )
         try:
-            with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds) as smtp:
+            smtp: smtplib.SMTP
+            if implicit:
+                smtp = smtplib.SMTP_SSL(
+                    settings.smtp_host,
+                    settings.smtp_port,
+                    timeout=settings.smtp_timeout_seconds,
+                    context=self._tls_context(),
+                )
+            else:
+                smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds)
+            with smtp:
                 smtp.ehlo()
-                if settings.smtp_starttls:
+                if settings.smtp_starttls and not implicit:
                     smtp.starttls(context=self._tls_context())
                     smtp.ehlo()
                 if settings.smtp_username:
@@ -180,7 +203,9 @@ class SmtpSender:
                 raise RetryLater(detail) from exc
             raise PermanentFailure(detail) from exc
         except smtplib.SMTPNotSupportedError as exc:
-            raise PermanentFailure("the SMTP server does not offer STARTTLS (RIGHTSDESK_SMTP_STARTTLS)") from exc
+            raise PermanentFailure(
+                "the SMTP server does not offer STARTTLS (RIGHTSDESK_SMTP_STARTTLS) or the login (AUTH) configured"
+            ) from exc
         except (TimeoutError, smtplib.SMTPException, OSError, ssl.SSLError) as exc:
             raise RetryLater(f"the SMTP server could not take the message: {type(exc).__name__}") from exc
         return None
@@ -292,7 +317,7 @@ class OutboxWorker:
 def main(settings: Settings) -> int:
     """``rightsdesk outbox-worker``: run until SIGTERM or SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    contacts.configure(settings.secret_key)
+    configure_keys(settings.secret_key)
     engine = make_engine(settings.database_url)
     stop = threading.Event()
 

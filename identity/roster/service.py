@@ -326,6 +326,64 @@ def school_id_for(*, db_session: Session, school_sourced_id: str | None, known_s
     return None
 
 
+@dataclass(frozen=True)
+class RosterMatch:
+    """A roster person an officer may pick as the one whose identity they confirmed."""
+
+    person: RosterPerson
+    students: list[RosterPerson]
+    contacts: list[str]  # which contacts are on file ("sms", "email", "phone"), never the values
+
+
+def find_people(
+    *, db_session: Session, name: str, schools: Iterable[str] | None, known_schools: Iterable[str], limit: int = 20
+) -> list[RosterMatch]:
+    """Active parents, guardians and students whose name matches ``name`` (a family name, or given and family).
+
+    ``schools``: only people with a student at one of these district schools (a school contact's); None: all.
+    """
+    from identity.verification.names import name_tokens
+
+    tokens = name_tokens(name)
+    if not tokens:
+        return []
+    candidates = db_session.scalars(
+        select(RosterPerson)
+        .where(RosterPerson.active.is_(True))
+        .order_by(RosterPerson.family_name, RosterPerson.given_name, RosterPerson.id)
+        .execution_options(yield_per=1000)
+    )
+    allowed = set(schools) if schools is not None else None
+    known = list(known_schools)
+    found: list[RosterMatch] = []
+    for person in candidates:
+        words = set(name_tokens(f"{person.given_name} {person.middle_name} {person.family_name}"))
+        if not all(t in words for t in tokens):
+            continue
+        if person.role is RosterRole.student:
+            students = [person]
+        else:
+            students = [
+                s
+                for s in db_session.scalars(
+                    select(RosterPerson)
+                    .join(RosterLink, RosterLink.student_id == RosterPerson.id)
+                    .where(RosterLink.agent_id == person.id, RosterPerson.active.is_(True))
+                )
+            ]
+        if allowed is not None and not any(
+            school_id_for(db_session=db_session, school_sourced_id=s.school_sourced_id, known_schools=known) in allowed
+            for s in students
+        ):
+            continue
+        on_file = (("sms", person.sms_sealed), ("email", person.email_sealed), ("phone", person.phone_sealed))
+        contacts = [kind for kind, sealed in on_file if sealed]
+        found.append(RosterMatch(person, students, contacts))
+        if len(found) >= limit:
+            break
+    return found
+
+
 def roster_is_empty(*, db_session: Session) -> bool:
     """Whether no roster was ever imported into this database."""
     return db_session.scalar(select(RosterPerson.id).limit(1)) is None

@@ -28,7 +28,7 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -117,6 +117,7 @@ class VerifiedIdentity:
     requester_name: str
     student_name: str
     student_school: str | None
+    channel: str | None = None  # how the code reached the contact on file: "sms" or "email"
 
 
 def _session(db_session: Session, sender_id: str, create: bool = True) -> VerificationSession | None:
@@ -537,6 +538,12 @@ def verified_identity(
         if link is None or link.restricted:
             return None
         relationship = link.relationship.value
+    channel = db_session.scalar(
+        select(VerificationCode.delivery)
+        .where(VerificationCode.session_id == session.id, VerificationCode.used_at.is_not(None))
+        .order_by(VerificationCode.used_at.desc())
+        .limit(1)
+    )
     return VerifiedIdentity(
         requester_id=requester.id,
         student_id=student.id,
@@ -544,6 +551,7 @@ def verified_identity(
         requester_name=f"{requester.given_name} {requester.family_name}",
         student_name=f"{student.given_name} {student.family_name}",
         student_school=student.school_sourced_id,
+        channel=channel,
     )
 
 
@@ -583,14 +591,33 @@ def forget_answers(*, db_session: Session, sender_id: str, identity_too: bool = 
     db_session.flush()
 
 
-def purge_sessions(*, db_session: Session, older_than: datetime) -> int:
+def purge_sessions(*, db_session: Session, older_than: datetime, dry_run: bool = False) -> int:
     """Delete verification state untouched since ``older_than`` (codes with it); returns how many sessions."""
     stale = select(VerificationSession.id).where(
         VerificationSession.updated_at < older_than,
         (VerificationSession.locked_until.is_(None)) | (VerificationSession.locked_until < older_than),
     )
     ids = list(db_session.scalars(stale))
-    if ids:
+    if ids and not dry_run:
         db_session.execute(delete(VerificationCode).where(VerificationCode.session_id.in_(ids)))
         db_session.execute(delete(VerificationSession).where(VerificationSession.id.in_(ids)))
     return len(ids)
+
+
+KEEP_VERIFICATION_STATE = timedelta(days=1)
+
+
+def purge(
+    *,
+    db_session: Session,
+    now: datetime | None = None,
+    keep_for: timedelta = KEEP_VERIFICATION_STATE,
+    dry_run: bool = False,
+) -> dict[str, int]:
+    """Retention: verification state untouched for ``keep_for``; returns counts.
+
+    A day is plenty (verifications last an hour, lockouts half an hour, the code limits an hour); the
+    conversation-to-roster links, held answers and code hashes go with it.
+    """
+    older_than = (now or utcnow()) - keep_for
+    return {"sessions": purge_sessions(db_session=db_session, older_than=older_than, dry_run=dry_run)}

@@ -26,6 +26,7 @@ from rightsdesk.model import BOT_DIR, ensure_model, rasa_env
 from rightsdesk.settings import REPO_ROOT, Settings
 from tests.conftest import POSTGRES_ADMIN_URL, _postgres_available
 from tests.e2e.conftest import Stack, free_port, start_stack
+from tests.services import service_missing
 
 REDIS = ("127.0.0.1", 6379)
 
@@ -90,7 +91,7 @@ def wait_for_rasa(url: str, token: str, process: subprocess.Popen[bytes], log: P
 @pytest.fixture(scope="module")
 def scale_out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaleOut]:
     if not _postgres_available() or not redis_available():
-        pytest.skip("the scale-out test needs PostgreSQL and Redis on 127.0.0.1")
+        service_missing("the scale-out test needs PostgreSQL and Redis on 127.0.0.1")
     run_id = uuid.uuid4().hex[:12]
     app_db, tracker_db, prefix = f"rd_scale_{run_id}", f"rd_scale_{run_id}_rasa", f"rdscale{run_id}"
     server = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]

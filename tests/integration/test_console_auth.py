@@ -1,5 +1,5 @@
 """Console sign-in through the ASGI client: one message for unknown email and wrong password, cookie flags,
-CSRF on the sign-in form, a rate limit stored in the database (so it holds across workers), TOTP, the idle
+CSRF on the sign-in form, a sign-in delay stored in the database (so it holds across workers), TOTP, the idle
 timeout and sign-out."""
 
 import re
@@ -16,7 +16,7 @@ from rightsdesk.cli import main
 from tests.helpdesk_support import PASSWORD, Console, console_app, database_url, make_settings, officer
 from ticketing.auth import totp
 from ticketing.auth.models import OfficerSession
-from ticketing.auth.service import LoginLimits, enrol_totp, is_rate_limited, record_failure
+from ticketing.auth.service import LoginLimits, enrol_totp, record_failure, retry_at
 from ticketing.database import unit_of_work, utcnow
 from ticketing.officers.models import Officer
 
@@ -63,15 +63,25 @@ def test_signing_in_sets_a_signed_httponly_lax_cookie_and_shows_the_queue(app) -
     assert queue.status_code == 200 and "<h1>Queue</h1>" in queue.text
     assert queue.headers["cache-control"] == "no-store"
     assert "frame-ancestors 'none'" in queue.headers["content-security-policy"]
+    assert "strict-transport-security" not in queue.headers  # plain http in development: no HSTS
 
 
 def test_cookies_are_secure_when_the_public_url_is_https(sqlite_engine: Engine, tmp_path: Path) -> None:
     settings = make_settings(tmp_path, database_url(sqlite_engine), RIGHTSDESK_PUBLIC_URL="https://desk.example.org")
     app = console_app(settings)
     officer(app.state.session_factory, "dana@maplevalley.example.org", "district_officer")
-    response = Console(TestClient(app, base_url="https://testserver")).login("dana@maplevalley.example.org")
-    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("rd_console="))
-    assert "Secure" in cookie
+    console = Console(TestClient(app, base_url="https://testserver"))
+    response = console.login("dana@maplevalley.example.org")
+    cookies = response.headers.get_list("set-cookie")
+    # F17: over https every console cookie is Secure and __Host- (path /, no domain: no other host can set it).
+    cookie = next(c for c in cookies if c.startswith("__Host-rd_console="))
+    assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
+    device = next(c for c in cookies if c.startswith("__Host-rd_device="))
+    assert "Secure" in device and "HttpOnly" in device and "SameSite=strict" in device
+    assert not any(c.startswith("rd_console=") for c in cookies)
+    page = console.get("/console/queue")
+    assert page.status_code == 200
+    assert page.headers["strict-transport-security"].startswith("max-age=")
 
 
 def test_a_tampered_cookie_is_no_session(app) -> None:  # type: ignore[no-untyped-def]
@@ -107,7 +117,8 @@ def test_rate_limit_per_account_holds_across_workers(app) -> None:  # type: igno
     # The same refusal for an account that does not exist (nothing to learn from the limit).
     for _ in range(3):
         Console(TestClient(app)).login("ghost@maplevalley.example.org", "wrong password!!")
-    assert _error(Console(TestClient(app)).login("ghost@maplevalley.example.org").text) == _error(blocked.text)
+    ghost = Console(TestClient(app)).login("ghost@maplevalley.example.org")
+    assert ghost.status_code == 429 and _error(ghost.text).split(" Wait")[0] == _error(blocked.text).split(" Wait")[0]
 
 
 def test_rate_limit_per_address(app) -> None:  # type: ignore[no-untyped-def]
@@ -129,12 +140,11 @@ def test_failures_expire_after_the_window(backend: str, request: pytest.FixtureR
     with unit_of_work(factory) as db_session:
         for _ in range(2):
             record_failure(db_session=db_session, email="a@x.org", ip="10.0.0.1", secret_key="k", now=now)
-        assert is_rate_limited(
-            db_session=db_session, email="A@x.org ", ip="10.0.0.2", secret_key="k", limits=limits, now=now
-        )
+        assert retry_at(db_session=db_session, email="A@x.org ", ip="10.0.0.2", secret_key="k", limits=limits, now=now)
         later = now + timedelta(minutes=16)
-        assert not is_rate_limited(
-            db_session=db_session, email="a@x.org", ip="10.0.0.2", secret_key="k", limits=limits, now=later
+        assert (
+            retry_at(db_session=db_session, email="a@x.org", ip="10.0.0.2", secret_key="k", limits=limits, now=later)
+            is None
         )
 
 
@@ -258,5 +268,13 @@ def test_an_officer_added_with_the_cli_can_sign_in(
     assert main([*args, "--role", "school_contact", "--school", "birch"]) == 0
     assert "created school_contact ana@maplevalley.example.org" in capsys.readouterr().out
     console = Console(TestClient(console_app(settings)))
-    assert console.login("ana@maplevalley.example.org").status_code == 303
+    # The password an administrator typed is temporary: Ana chooses her own before anything else.
+    first = console.login("ana@maplevalley.example.org")
+    assert first.status_code == 303 and first.headers["location"].startswith("/console/login/password")
+    assert console.get("/console/queue").headers["location"].startswith("/console/login/password")
+    form = console.get(first.headers["location"])
+    mine = "ana's own long passphrase"
+    done = console.post("/console/login/password", {"password": mine, "repeated": mine, "next": "/console/queue"})
+    assert done.status_code == 303 and done.headers["location"] == "/console/queue", form.text
     assert "Ana Flores · school contact" in console.get("/console/queue").text
+    assert Console(TestClient(console_app(settings))).login("ana@maplevalley.example.org", mine).status_code == 303

@@ -99,7 +99,7 @@ def test_the_queue_export_and_dashboard_hold_only_what_the_role_may_see(world: W
     expected = {world.refs[s] for s in VISIBLE[role]}
     queue = console.get("/console/queue")
     assert {r for r in world.refs.values() if r in queue.text} == expected
-    export = console.get("/console/queue.csv")
+    export = console.post("/console/queue.csv")
     assert export.status_code == 200
     assert {line.split(",")[0] for line in export.text.splitlines()[1:]} == expected
     dashboard = console.get("/console/dashboard")
@@ -111,7 +111,7 @@ def test_only_administrators_see_the_audit_log(world: World, role: str) -> None:
     console = signed_in(world.app, ROLES[role][0])  # type: ignore[arg-type]
     expected = 200 if role == "administrator" else 404
     assert console.get("/console/audit").status_code == expected
-    assert console.get("/console/audit.csv").status_code == expected
+    assert console.post("/console/audit.csv").status_code == expected
     assert ("Audit log</a>" in console.get("/console/queue").text) == (role == "administrator")
 
 

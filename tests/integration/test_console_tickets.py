@@ -220,8 +220,17 @@ def test_files_and_secure_records_links(console: Console, spanish: OpenedTicket,
     assert "Verify the requester first" in page.text
     refused = console.post(f"{path}/records-links", {"attachment_id": attachment.id})
     assert refused.status_code == 400 and "confirm the requester" in refused.text
-    assert console.post(f"{path}/verify", {"method": "in_person_id", "note": "DNI visto"}).status_code == 303
-    console.get(path)
+    # Verifying in person names the roster person (F9); here the conversation itself verified with a code to the
+    # contact on file, so its records come back to it (tests/integration/test_records_delivery.py: the other way).
+    unnamed = console.post(f"{path}/verify", {"method": "in_person_id", "note": "DNI visto"})
+    assert unnamed.status_code == 400 and "name the roster person" in unnamed.text
+    with unit_of_work(factory) as db_session:
+        db_session.execute(
+            update(Ticket)
+            .where(Ticket.reference == spanish.reference)
+            .values(verified=True, verification_method="code_to_contact_on_file", verification_channel="sms")
+        )
+    assert "by SMS to the number on file" in console.get(path).text
     sent = console.post(f"{path}/records-links", {"attachment_id": attachment.id})
     assert sent.status_code == 303
     message = family_messages(factory, spanish.conversation_id)[-1]
@@ -247,7 +256,11 @@ def test_files_and_secure_records_links(console: Console, spanish: OpenedTicket,
 def test_csv_export_is_audited(console: Console, factory, district: District) -> None:  # type: ignore[no-untyped-def]
     first = web_ticket(factory, district)
     second = web_ticket(factory, district, school_id="cedar")
-    response = console.get("/console/queue.csv?school=cedar")
+    console.get("/console/queue")
+    # F21: an export is a POST with the session's CSRF token; a GET (a link on another site) does nothing.
+    assert console.get("/console/queue.csv?school=cedar").status_code == 405
+    assert console.post("/console/queue.csv", {"school": "cedar"}, csrf="forged").status_code == 403
+    response = console.post("/console/queue.csv", {"school": "cedar"})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     assert "attachment" in response.headers["content-disposition"]
     lines = response.text.splitlines()
@@ -314,7 +327,9 @@ def test_the_audit_log_page_verifies_and_exports(app, factory, district: Distric
     page = admin.get("/console/audit?verify=1")
     assert "The chain is intact" in page.text and "ticket.viewed" in page.text
     assert opened.reference in admin.get(f"/console/audit?ticket={opened.reference}").text
-    export = admin.get("/console/audit.csv")
+    assert admin.get("/console/audit.csv").status_code == 405
+    assert admin.post("/console/audit.csv", csrf="forged").status_code == 403
+    export = admin.post("/console/audit.csv")
     assert export.status_code == 200 and export.text.startswith("seq,created_at,actor,action")
     assert "audit.exported" in admin.get("/console/audit").text
 

@@ -236,3 +236,62 @@ def test_an_unreachable_server_is_retried(session_factory: sessionmaker[Session]
     message = status_of(session_factory, message_id)
     assert message.status is OutboxStatus.queued and message.attempts == 1
     assert "could not take the message" in (message.last_error or "")
+
+
+def test_the_password_is_never_sent_without_tls(session_factory: sessionmaker[Session], settings: Settings) -> None:
+    """F17: a server that would take AUTH in the clear never sees it; the message fails for good, visibly."""
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(
+        mailbox, hostname="127.0.0.1", port=port, authenticator=_authenticator, auth_require_tls=False
+    )
+    controller.start()
+    try:
+        configured = mail_settings(
+            settings, SmtpServer(mailbox, port), smtp_starttls=False, smtp_username=USER, smtp_password=PASSWORD
+        )
+        message_id = send(session_factory, "parent@example.org")
+        OutboxWorker(configured, session_factory).run_once()
+    finally:
+        controller.stop()
+    message = status_of(session_factory, message_id)
+    assert message.status is OutboxStatus.failed and "unencrypted" in (message.last_error or "")
+    assert mailbox.messages == [] and mailbox.envelopes == []
+
+
+def test_implicit_tls_from_the_first_byte(
+    session_factory: sessionmaker[Session], settings: Settings, tmp_path: Path
+) -> None:
+    """F17: SMTPS (port 465 style): TLS before the greeting, certificate verified, then the login."""
+    cert, key = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(
+        mailbox,
+        hostname="127.0.0.1",
+        port=port,
+        ssl_context=context,
+        authenticator=_authenticator,
+        auth_require_tls=False,  # aiosmtpd counts only STARTTLS as TLS here; the whole connection is TLS anyway
+    )
+    controller.start()
+    try:
+        configured = mail_settings(
+            settings,
+            SmtpServer(mailbox, port, cert),
+            smtp_starttls=False,
+            smtp_implicit_tls_setting=True,
+            smtp_ca_file=cert,
+            smtp_username=USER,
+            smtp_password=PASSWORD,
+        )
+        message_id = send(session_factory, "parent@example.org")
+        OutboxWorker(configured, session_factory).run_once()
+    finally:
+        controller.stop()
+    assert status_of(session_factory, message_id).status is OutboxStatus.sent
+    (_mail_from, _rcpts, _starttls, authenticated) = mailbox.envelopes[0]
+    assert authenticated  # over a server that speaks nothing but TLS
+    assert Settings(RIGHTSDESK_DATA_DIR=tmp_path, RIGHTSDESK_SMTP_PORT=465).smtp_implicit_tls

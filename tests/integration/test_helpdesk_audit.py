@@ -1,5 +1,6 @@
-"""The audit log on SQLite and PostgreSQL: a hash chain that concurrent writers keep intact, tampering that
-`rightsdesk audit verify` catches and names, and PostgreSQL refusing UPDATE/DELETE outright."""
+"""The audit log on SQLite and PostgreSQL: a keyed hash chain that concurrent writers keep intact, tampering that
+`rightsdesk audit verify` catches and names (even with a rewritten head, or after a signed checkpoint), both
+databases refusing UPDATE/DELETE outright, and on PostgreSQL an application role that may only add entries."""
 
 import itertools
 import threading
@@ -12,8 +13,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rightsdesk.cli import main
 from tests.helpdesk_support import database_url
-from ticketing.audit.service import GENESIS, entries, record, verify_chain
+from ticketing.audit.service import GENESIS, configure, entries, record, verify_chain
 from ticketing.database import unit_of_work
+
+SECRET = "audit-test-secret-key-audit-test-secret-key"
+
+
+@pytest.fixture(autouse=True)
+def _audit_key() -> None:
+    configure(SECRET)
 
 
 def _write(factory: sessionmaker[Session], count: int, actor: str = "officer@x.org") -> None:
@@ -63,9 +71,13 @@ def test_concurrent_writers_keep_one_unbroken_chain(engine: Engine, session_fact
 
 
 def _tamper(engine: Engine, sql: str) -> None:
+    """What someone with the database owner's rights can do: lift the triggers, change rows, put them back."""
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text("ALTER TABLE audit_log DISABLE TRIGGER USER"))
+        else:
+            for name in ("audit_log_no_update", "audit_log_no_delete"):
+                connection.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
         connection.execute(text(sql))
         if engine.dialect.name == "postgresql":
             connection.execute(text("ALTER TABLE audit_log ENABLE TRIGGER USER"))
@@ -123,6 +135,8 @@ def test_rightsdesk_audit_verify_exits_nonzero_naming_the_first_broken_entry(
 ) -> None:
     monkeypatch.setenv("RIGHTSDESK_DATABASE_URL", database_url(engine))
     monkeypatch.setenv("RIGHTSDESK_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("RIGHTSDESK_SECRET_KEY", SECRET)
+    configure(SECRET)
     _write(session_factory, 5)
     assert main(["audit", "verify"]) == 0
     assert "audit log intact: 5 entries" in capsys.readouterr().out

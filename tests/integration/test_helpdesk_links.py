@@ -69,7 +69,9 @@ def test_records_links_only_for_verified_requests_expire_after_five_days_and_eve
         attachment = db_session.get_one(TicketAttachment, attachment_id)
         with pytest.raises(LinkError, match="identity"):
             create_records_link(db_session=db_session, ticket=ticket, attachment=attachment, actor="o@x.org", days=5)
-        mark_verified(db_session=db_session, ticket=ticket, actor="o@x.org", method="callback_on_file")
+        mark_verified(
+            db_session=db_session, ticket=ticket, actor="o@x.org", method="callback_on_file", requester_person_id=7
+        )
         link, token = create_records_link(
             db_session=db_session, ticket=ticket, attachment=attachment, actor="o@x.org", days=5, now=T0
         )
@@ -104,7 +106,9 @@ def test_a_revoked_link_stops_working(
     ticket_id, attachment_id = _ticket_with_file(session_factory, district, tmp_path)
     with unit_of_work(session_factory) as db_session:
         ticket = db_session.get_one(Ticket, ticket_id)
-        mark_verified(db_session=db_session, ticket=ticket, actor="o@x.org", method="in_person_id")
+        mark_verified(
+            db_session=db_session, ticket=ticket, actor="o@x.org", method="in_person_id", requester_person_id=7
+        )
         link, token = create_records_link(
             db_session=db_session,
             ticket=ticket,

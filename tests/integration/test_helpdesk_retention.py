@@ -223,7 +223,7 @@ def test_rightsdesk_purge_cli(
     assert main(["purge"]) == 0
     out = capsys.readouterr().out
     assert "destroyed the summary" in out and "2 ticket(s) closed before" in out
-    assert "old failed sign-in record(s) removed" in out
+    assert "sign-in: destroyed" in out and "tracker: destroyed" in out and "outbox: destroyed" in out
     with unit_of_work(session_factory) as db_session:
         assert db_session.get_one(Ticket, world["old"]).purged_at is not None
 

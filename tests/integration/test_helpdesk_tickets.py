@@ -171,7 +171,14 @@ def test_verification_records_how_and_by_whom(session_factory: sessionmaker[Sess
         ticket = _open(db_session, district)
         with pytest.raises(TicketError, match="choose how"):
             mark_verified(db_session=db_session, ticket=ticket, actor="a@x.org", method="looked trustworthy")
-        mark_verified(db_session=db_session, ticket=ticket, actor="a@x.org", method="in_person_id", note="ID seen")
+        mark_verified(
+            db_session=db_session,
+            ticket=ticket,
+            actor="a@x.org",
+            method="in_person_id",
+            note="ID seen",
+            requester_person_id=3,
+        )
         assert ticket.verified and ticket.verified_by == "a@x.org" and ticket.verification_method == "in_person_id"
         with pytest.raises(TicketError, match="already"):
             mark_verified(db_session=db_session, ticket=ticket, actor="a@x.org", method="in_person_id")

@@ -297,3 +297,22 @@ def test_a_worker_started_with_the_cli_stops_on_sigterm(tmp_path: Path, outbox_s
     output = (process.stdout.read() if process.stdout else b"").decode()
     assert "outbox 1: sent (sms)" in output
     assert "5557654321" not in output and "from the real worker" not in output
+
+
+def test_twilio_errors_are_kept_and_logged_by_code_only(
+    session_factory: sessionmaker[Session],
+    outbox_settings: Settings,
+    fake_twilio: FakeTwilio,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """F15: Twilio's error text can quote the number; only the status and the code are kept and logged."""
+    fake_twilio.fail_to(
+        PARENT, status=400, code=21211, message=f"The 'To' number {PARENT} is not a valid phone number."
+    )
+    message_id = queue(session_factory, "hello")
+    with caplog.at_level("INFO"):
+        OutboxWorker(outbox_settings, session_factory).run_once()
+    failed = message(session_factory, message_id)
+    assert "21211" in (failed.last_error or "") and "400" in (failed.last_error or "")
+    assert PARENT not in (failed.last_error or "") and PARENT[-7:] not in caplog.text
+    assert "21211" in caplog.text

@@ -80,3 +80,34 @@ def test_references_are_unique_and_unguessable(session_factory: sessionmaker[Ses
         }
     assert len(refs) == 50
     assert all(len(r) == 12 and r.startswith("RD-") for r in refs)
+
+
+def test_hand_back_only_from_the_ticket_the_conversation_was_taken_for(
+    session_factory: sessionmaker[Session], district: District
+) -> None:
+    """F22: an officer who sees another request of the same conversation cannot end a colleague's take-over."""
+    from channels.conversations import start_conversation
+    from channels.handoff import HandoffError, hand_back, take_over
+    from ticketing.tickets.enums import Channel, TicketCategory
+    from ticketing.tickets.service import open_ticket
+
+    with unit_of_work(session_factory) as db_session:
+        conversation, _ = start_conversation(db_session=db_session, channel="web")
+        tickets = [
+            open_ticket(
+                db_session=db_session,
+                district=district,
+                category=TicketCategory.question,
+                channel=Channel.web,
+                language="en",
+                requester_ref=conversation.rasa_sender,
+                school_id=school,
+            )
+            for school in ("mvhs", "cedar")
+        ]
+        take_over(db_session=db_session, ticket=tickets[0], officer_email="a@x.org", officer_name="A")
+        with pytest.raises(HandoffError, match="another request"):
+            hand_back(db_session=db_session, ticket=tickets[1], officer_email="b@x.org")
+        assert conversation.handoff_officer == "a@x.org" and conversation.handoff_ticket_id == tickets[0].id
+        hand_back(db_session=db_session, ticket=tickets[0], officer_email="a@x.org")
+        assert conversation.handoff_officer is None

@@ -50,3 +50,31 @@ def test_file_names_lose_paths_quotes_and_control_characters() -> None:
     assert safe_filename("...") == "file"
     long = safe_filename("x" * 300 + ".pdf")
     assert len(long) == 120 and long.endswith(".pdf")
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("notes.txt", b"Hello <script>alert(1)</script>"),
+        ("page.txt", b"<!DOCTYPE html><title>x</title>"),
+        ("image.txt", b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>'),
+        ("data.csv", b'name,comment\nAna,"<img src=x onerror=alert(1)>"\n'),
+        ("feed.txt", b"<?xml version='1.0'?><x/>"),
+        ("upper.txt", b"<HTML><BODY>hi</BODY></HTML>"),
+    ],
+)
+def test_text_uploads_with_markup_are_refused(name: str, data: bytes) -> None:
+    """F24: a text or CSV file is plain text; HTML, SVG, XML or a script inside it is refused."""
+    with pytest.raises(TicketError, match="contains markup"):
+        check_attachment(name, "text/plain", data, LIMIT)
+
+
+def test_plain_text_with_angle_brackets_is_still_text() -> None:
+    ok = b"Grades: math < 70 means a meeting; 3<5 and 10 > 9; email <ana@example.org>?\n"
+    assert check_attachment("notes.txt", "text/plain", ok, LIMIT)[1] == "text/plain"
+
+
+@pytest.mark.parametrize("key", [b"/JavaScript", b"/JS", b"/Launch", b"/OpenAction", b"/EmbeddedFile"])
+def test_pdfs_with_scripts_or_automatic_actions_are_refused(key: bytes) -> None:
+    with pytest.raises(TicketError, match="scripts or automatic actions"):
+        check_attachment("records.pdf", "application/pdf", b"%PDF-1.7\n1 0 obj << " + key + b" (x) >>", LIMIT)

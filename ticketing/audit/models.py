@@ -14,9 +14,12 @@ from ticketing.database import Base, UtcDateTime, utcnow
 class AuditEntry(Base):
     """One thing someone did with a ticket's personal data.
 
-    ``hash`` is SHA-256 over ``prev_hash`` followed by the canonical JSON of the entry, so changing, removing or
-    reordering any entry breaks every hash after it. The application never updates or deletes a row; on PostgreSQL
-    a trigger refuses UPDATE, DELETE and TRUNCATE as well.
+    ``hash`` is an HMAC (a key derived from the secret key, never stored here) over ``prev_hash`` followed by the
+    canonical JSON of the entry, so changing, removing or reordering any entry breaks every hash after it, and
+    nobody without the key can recompute them. ``key_version`` 0 marks entries written before links were keyed
+    (plain SHA-256; sealed by one keyed entry). The application never updates or deletes a row: triggers refuse
+    UPDATE and DELETE (and TRUNCATE on PostgreSQL), and on PostgreSQL the application's role may only INSERT and
+    SELECT here.
     """
 
     __tablename__ = "audit_log"
@@ -32,13 +35,18 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64))
+    key_version: Mapped[int] = mapped_column(Integer, default=1, server_default="0")
 
 
 class AuditHead(Base):
-    """The end of the chain (one row): appenders update it first, which serialises them on every backend."""
+    """The end of the chain (one row): appenders update it first, which serialises them on every backend.
+
+    ``mac`` is an HMAC of ``(seq, last_hash)`` with the chain key, so the head cannot be moved back by hand.
+    """
 
     __tablename__ = "audit_head"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -1,23 +1,33 @@
-"""Audit service: append an entry, verify the chain, read and export the log. Takes ``db_session``; never commits.
+"""Audit service: append an entry, verify the chain, sign checkpoints, read and export the log.
 
-Contract:
+Takes ``db_session``; never commits. Contract:
 
 - :func:`record` is the only way to write the log. It first bumps the one-row ``audit_head`` (an UPDATE, which
   takes the row lock on PostgreSQL and the write lock on SQLite), so concurrent appenders from several workers
   queue up and each links to the true previous entry; ``prev_hash`` is also unique, so a fork cannot be stored.
-- Each entry's ``hash`` is ``sha256(prev_hash + canonical_json(entry))``; the first entry links to ``GENESIS``.
+- Each entry's ``hash`` is ``HMAC-SHA256(chain key, prev_hash + canonical_json(entry))``; the first entry links to
+  ``GENESIS``. The chain key is derived from ``RIGHTSDESK_SECRET_KEY`` (:mod:`rightsdesk.keyring`) and is never in
+  the database, so someone who can write the database cannot forge an entry or re-link the chain after an edit.
+  The head carries an HMAC of ``(seq, last_hash)`` too, so it cannot be rewound to an earlier entry by hand.
+- Entries written before links were keyed (``key_version`` 0, plain SHA-256) stay as they were: the migration that
+  introduced keys sealed them with one keyed entry (``audit.chain_keyed``, naming how many there were), and a
+  legacy entry anywhere else is a break.
 - :func:`verify_chain` walks the log in order and names the first entry whose link or hash is wrong, a gap in the
-  sequence, or a head that does not match the last entry (entries cut from the end).
-- Nothing here updates or deletes an entry. Entries hold ticket ids and references, never message bodies.
+  sequence, a missing, rewound or forged head, or a difference from a signed checkpoint (:func:`make_checkpoint`):
+  a checkpoint kept outside the database (a file, syslog) shows entries cut from the end or rewritten after it
+  even by someone who knows how to recompute everything the database holds.
+- Nothing here updates or deletes an entry. Entries hold ticket ids and references, never message bodies or
+  secrets.
 """
 
 from __future__ import annotations
 
 import csv
 import hashlib
+import hmac
 import io
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, cast
@@ -26,11 +36,35 @@ from sqlalchemy import CursorResult, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from rightsdesk.keyring import ProcessKeys, derive_key
 from ticketing.audit.models import AuditEntry, AuditHead
 from ticketing.database import utcnow
 
 GENESIS = "0" * 64
 HEAD_ID = 1
+LEGACY = 0  # plain SHA-256 links, written before links were keyed
+KEYED = 1  # HMAC-SHA256 links
+SEAL_ACTION = "audit.chain_keyed"
+
+
+@dataclass(frozen=True)
+class AuditKeys:
+    """The keys of the audit log: one for links and the head, one for checkpoints kept outside the database."""
+
+    chain: bytes
+    checkpoint: bytes
+
+    @classmethod
+    def from_secret(cls, secret_key: str) -> AuditKeys:
+        """Both keys, derived from the deployment's secret key."""
+        return cls(
+            derive_key(secret_key, b"rightsdesk audit chain"), derive_key(secret_key, b"rightsdesk audit checkpoint")
+        )
+
+
+_keys = ProcessKeys(AuditKeys.from_secret)
+configure = _keys.configure  # use a secret key for every link this process writes or checks
+keys = _keys.get
 
 
 def _clean(value: Any) -> Any:
@@ -75,9 +109,17 @@ def canonical_json(
     )
 
 
-def chain_hash(prev_hash: str, canonical: str) -> str:
-    """SHA-256 over the previous hash followed by the entry's canonical JSON."""
-    return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
+def chain_hash(prev_hash: str, canonical: str, key: bytes | None = None) -> str:
+    """The link: HMAC-SHA256 with ``key`` over the previous hash and the entry (plain SHA-256 for legacy entries)."""
+    data = (prev_hash + canonical).encode("utf-8")
+    if key is None:
+        return hashlib.sha256(data).hexdigest()
+    return hmac.new(key, data, hashlib.sha256).hexdigest()
+
+
+def head_mac(key: bytes, seq: int, last_hash: str) -> str:
+    """The head's HMAC: only the application can move the head, forward or back."""
+    return hmac.new(key, f"head:{seq}:{last_hash}".encode(), hashlib.sha256).hexdigest()
 
 
 def _entry_canonical(entry: AuditEntry) -> str:
@@ -116,10 +158,12 @@ def record(
     detail: dict[str, Any] | None = None,
     now: datetime | None = None,
 ) -> AuditEntry:
-    """Append one entry to the log, chained to the previous one."""
+    """Append one entry to the log, chained (keyed) to the previous one."""
+    key = keys().chain
     seq, prev_hash = _bump_head(db_session)
     created_at = (now or utcnow()).astimezone(timezone.utc)
     clean_detail: dict[str, Any] = _clean(detail or {})
+    actor, action = actor[:254], action[:64]
     canonical = canonical_json(
         seq=seq,
         created_at=created_at,
@@ -132,23 +176,73 @@ def record(
     entry = AuditEntry(
         seq=seq,
         created_at=created_at,
-        actor=actor[:254],
-        action=action[:64],
+        actor=actor,
+        action=action,
         ticket_id=ticket_id,
         ticket_reference=ticket_reference,
         detail=clean_detail,
         prev_hash=prev_hash,
-        hash=chain_hash(prev_hash, canonical),
+        hash=chain_hash(prev_hash, canonical, key),
+        key_version=KEYED,
     )
     db_session.add(entry)
     db_session.flush()
     db_session.execute(
         update(AuditHead)
         .where(AuditHead.id == HEAD_ID)
-        .values(last_hash=entry.hash)
+        .values(last_hash=entry.hash, mac=head_mac(key, seq, entry.hash))
         .execution_options(synchronize_session=False)
     )
     return entry
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A signed copy of the head, kept outside the database (a file, syslog)."""
+
+    seq: int
+    hash: str
+    time: str
+    mac: str
+
+    def line(self) -> str:
+        """One JSON line."""
+        return json.dumps({"seq": self.seq, "hash": self.hash, "time": self.time, "mac": self.mac}, sort_keys=True)
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that is unreadable or whose signature does not match this deployment's key."""
+
+
+def _checkpoint_mac(seq: int, hash_: str, time: str) -> str:
+    return hmac.new(keys().checkpoint, f"checkpoint:{seq}:{hash_}:{time}".encode(), hashlib.sha256).hexdigest()
+
+
+def make_checkpoint(*, db_session: Session, now: datetime | None = None) -> Checkpoint:
+    """Sign the current head (call after :func:`verify_chain` said the chain is intact)."""
+    head = db_session.execute(select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == HEAD_ID)).first()
+    seq, last_hash = (int(head.seq), str(head.last_hash)) if head else (0, GENESIS)
+    stamp = _timestamp((now or utcnow()).astimezone(timezone.utc))
+    return Checkpoint(seq, last_hash, stamp, _checkpoint_mac(seq, last_hash, stamp))
+
+
+def read_checkpoints(lines: Iterable[str]) -> list[Checkpoint]:
+    """The checkpoints of a file (one JSON line each); ``CheckpointError`` if one is malformed or forged."""
+    found = []
+    for number, raw in enumerate(lines, 1):
+        text = raw.strip()
+        if not text:
+            continue
+        try:
+            data = json.loads(text)
+            checkpoint = Checkpoint(int(data["seq"]), str(data["hash"]), str(data["time"]), str(data["mac"]))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise CheckpointError(f"line {number} is not a checkpoint") from exc
+        expected = _checkpoint_mac(checkpoint.seq, checkpoint.hash, checkpoint.time)
+        if not hmac.compare_digest(expected, checkpoint.mac):
+            raise CheckpointError(f"line {number} is not signed with this deployment's key")
+        found.append(checkpoint)
+    return found
 
 
 @dataclass(frozen=True)
@@ -166,33 +260,72 @@ class ChainReport:
         return not self.problem
 
 
-def verify_chain(*, db_session: Session, batch_size: int = 1000) -> ChainReport:
-    """Check every link and hash in order; the report names the first broken entry."""
+def verify_chain(*, db_session: Session, checkpoints: Sequence[Checkpoint] = (), batch_size: int = 1000) -> ChainReport:
+    """Check every link and hash in order, the head, and the checkpoints; the report names the first break."""
+    key = keys().chain
+    pinned = {c.seq: c for c in checkpoints}
     prev_hash = GENESIS
     expected_seq = 1
     checked = 0
-    entries = db_session.scalars(select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch_size))
-    for entry in entries:
-        if entry.seq != expected_seq:
+    legacy = 0
+    keyed = False
+    rows = db_session.scalars(select(AuditEntry).order_by(AuditEntry.seq).execution_options(yield_per=batch_size))
+    for entry in rows:
+        seq = entry.seq
+        if seq != expected_seq:
             return ChainReport(
-                checked, expected_seq, entry.id, f"entry #{expected_seq} is missing (next found is #{entry.seq})"
+                checked, expected_seq, entry.id, f"entry #{expected_seq} is missing (next found is #{seq})"
             )
         if entry.prev_hash != prev_hash:
+            return ChainReport(checked, seq, entry.id, f"entry #{seq} does not link to entry #{seq - 1}")
+        if entry.key_version == LEGACY:
+            if keyed:
+                return ChainReport(checked, seq, entry.id, f"entry #{seq} is not keyed: it was not written by the desk")
+            legacy += 1
+            expected = chain_hash(prev_hash, _entry_canonical(entry))
+        else:
+            if (
+                not keyed
+                and legacy
+                and (entry.action != SEAL_ACTION or (entry.detail or {}).get("legacy_entries") != legacy)
+            ):
+                return ChainReport(
+                    checked, seq, entry.id, f"entries #1 to #{legacy} were never sealed by a keyed entry"
+                )
+            keyed = True
+            expected = chain_hash(prev_hash, _entry_canonical(entry), key)
+        if not hmac.compare_digest(expected, entry.hash):
+            return ChainReport(checked, seq, entry.id, f"entry #{seq} was changed after it was written")
+        if seq in pinned and pinned[seq].hash != entry.hash:
             return ChainReport(
-                checked, entry.seq, entry.id, f"entry #{entry.seq} does not link to entry #{entry.seq - 1}"
+                checked, seq, entry.id, f"entry #{seq} differs from the checkpoint of {pinned[seq].time}: rewritten"
             )
-        if chain_hash(prev_hash, _entry_canonical(entry)) != entry.hash:
-            return ChainReport(checked, entry.seq, entry.id, f"entry #{entry.seq} was changed after it was written")
         prev_hash = entry.hash
         expected_seq += 1
         checked += 1
-    head = db_session.execute(select(AuditHead.seq, AuditHead.last_hash).where(AuditHead.id == HEAD_ID)).first()
-    if head is not None and (head.seq != checked or head.last_hash != prev_hash):
-        if head.seq > checked:
+    if legacy and not keyed:
+        return ChainReport(checked, 1, None, f"entries #1 to #{legacy} were never sealed by a keyed entry")
+    head = db_session.execute(
+        select(AuditHead.seq, AuditHead.last_hash, AuditHead.mac).where(AuditHead.id == HEAD_ID)
+    ).first()
+    if head is None:
+        return ChainReport(checked, None, None, "the chain's head is missing")
+    if head.seq > checked:
+        return ChainReport(
+            checked, checked + 1, None, f"entries #{checked + 1} to #{head.seq} were removed from the end"
+        )
+    if head.seq < checked or head.last_hash != prev_hash:
+        return ChainReport(checked, head.seq, None, "the chain's head was rewound: it does not match the last entry")
+    if keyed and not (head.mac and hmac.compare_digest(head.mac, head_mac(key, head.seq, head.last_hash))):
+        return ChainReport(checked, head.seq, None, "the chain's head was rewritten outside the desk")
+    for checkpoint in sorted(checkpoints, key=lambda c: c.seq, reverse=True):
+        if checkpoint.seq > checked:
             return ChainReport(
-                checked, checked + 1, None, f"entries #{checked + 1} to #{head.seq} were removed from the end"
+                checked,
+                checked + 1,
+                None,
+                f"entries #{checked + 1} to #{checkpoint.seq} were removed after the checkpoint of {checkpoint.time}",
             )
-        return ChainReport(checked, head.seq, None, "the chain's head does not match its last entry")
     return ChainReport(checked)
 
 

@@ -1,1 +1,1 @@
-"""Officer sign-in: passwords (argon2), the TOTP second factor, sessions and the login rate limit."""
+"""Officer sign-in: passwords, the steps after them (TOTP, new password, enrolment), sessions, the delay."""

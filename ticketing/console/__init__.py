@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 
-from ticketing.console import audit_views, auth_views, views
+from ticketing.console import audit_views, auth_views, officer_views, views
 from ticketing.console.deps import ConsoleError, ConsoleLoginRequired, render
 from ticketing.family import views as family_views
 
@@ -46,4 +46,5 @@ def install(app: FastAPI) -> None:
     app.include_router(auth_views.router)
     app.include_router(views.router)
     app.include_router(audit_views.router)
+    app.include_router(officer_views.router)
     app.include_router(family_views.router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
@@ -53,14 +53,17 @@ def audit_page(
     )
 
 
-@router.get("/audit.csv")
+@router.post("/audit.csv")
 def audit_export(
     request: Request,
-    ticket: str = "",
+    ticket: str = Form("", max_length=40),
     user: ConsoleUser = Depends(administrator),
     db_session: Session = DB,
 ) -> StreamingResponse:
-    """The log (or one ticket's entries) as CSV with its hashes; the export itself is logged first."""
+    """The log (or one ticket's entries) as CSV with its hashes; the export itself is logged first.
+
+    A POST with the session's CSRF token, so no other site can trigger an export (or its audit entry).
+    """
     reference = ticket.strip()[:20] or None
     record(db_session=db_session, actor=user.email, action="audit.exported", ticket_reference=reference)
     db_session.commit()

@@ -20,8 +20,9 @@ Use in any console route (other modules too)::
 - Every request other than GET/HEAD/OPTIONS must carry the session's CSRF token, as the form field
   ``csrf_token`` (put ``{{ csrf_field(user) }}`` in every form) or the ``X-CSRF-Token`` header; otherwise 403 and
   nothing runs.
-- The session cookie is signed, HttpOnly, SameSite=Lax, Secure when the public URL is https, and ends after the
-  idle timeout (``RIGHTSDESK_CONSOLE_IDLE_MINUTES``).
+- The session cookie is signed, HttpOnly, SameSite=Lax, and ends after the idle timeout
+  (``RIGHTSDESK_CONSOLE_IDLE_MINUTES``). When the public URL is https (always in production) every console cookie
+  is ``Secure`` and named with the ``__Host-`` prefix, so no other host or path can set or shadow it.
 - ``ticket_in_scope_or_404`` loads a ticket by reference only if the officer may see it.
 - Templates extend ``console/base.html``; :func:`render` supplies ``user``, ``csrf_field`` and the district.
   The ticket page includes ``console/ticket_extra.html`` if any template directory provides it (a hook for other
@@ -44,6 +45,7 @@ from fastapi import Depends, HTTPException, Request
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
+from rightsdesk.client_address import client_address
 from rightsdesk.deps import get_db
 from rightsdesk.settings import Settings
 from rightsdesk.web import templates
@@ -68,6 +70,8 @@ DB = Depends(_committed, scope="function")
 
 SESSION_COOKIE = "rd_console"
 LOGIN_COOKIE = "rd_console_login"
+DEVICE_COOKIE = "rd_device"
+HOST_PREFIX = "__Host-"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -87,8 +91,9 @@ class ConsoleError(HTTPException):
 class ConsoleLoginRequired(HTTPException):
     """No live session: go to the sign-in page (and come back after)."""
 
-    def __init__(self, next_path: str, expired: bool = False) -> None:
-        target = f"/console/login?next={quote(next_path, safe='/')}" + ("&expired=1" if expired else "")
+    def __init__(self, next_path: str, expired: bool = False, step: str | None = None) -> None:
+        page = f"/console/login/{step}" if step else "/console/login"
+        target = f"{page}?next={quote(next_path, safe='/')}" + ("&expired=1" if expired else "")
         super().__init__(status_code=303, detail="sign in", headers={"Location": target})
 
 
@@ -141,35 +146,57 @@ def settings_of(request: Request) -> Settings:
 
 
 def login_limits(settings: Settings) -> LoginLimits:
-    """The sign-in rate limit and idle timeout from the settings."""
+    """The sign-in delay, the idle timeout and the second-factor policy from the settings."""
     return LoginLimits(
         max_per_account=settings.login_max_failures_per_account,
         max_per_ip=settings.login_max_failures_per_ip,
         window_minutes=settings.login_window_minutes,
         idle_minutes=settings.console_idle_minutes,
+        max_delay_seconds=settings.login_max_delay_seconds,
+        require_totp=settings.require_totp,
     )
 
 
 def client_ip(request: Request) -> str:
-    """The client's address as the gateway sees it (behind a proxy, configure uvicorn's proxy headers)."""
-    return request.client.host if request.client else "unknown"
+    """The client's address (through the trusted proxies, :mod:`rightsdesk.client_address`)."""
+    return client_address(request)
 
 
-def set_session_cookie(response: Any, settings: Settings, token: str) -> None:
-    """Put the signed session cookie on ``response``."""
+def cookie_name(settings: Settings, base: str) -> str:
+    """A console cookie's name: ``__Host-`` prefixed when cookies are Secure."""
+    return HOST_PREFIX + base if settings.secure_cookies else base
+
+
+def read_cookie(request: Request, base: str) -> str | None:
+    """The value of the console cookie ``base``."""
+    return request.cookies.get(cookie_name(settings_of(request), base))
+
+
+def set_console_cookie(
+    response: Any, settings: Settings, base: str, value: str, *, max_age: int | None = None, samesite: str = "lax"
+) -> None:
+    """Put a console cookie on ``response``: HttpOnly, path ``/``, Secure and ``__Host-`` when https."""
     response.set_cookie(
-        SESSION_COOKIE,
-        sign(settings.secret_key, token),
+        cookie_name(settings, base),
+        value,
+        max_age=max_age,
         httponly=True,
-        samesite="lax",
+        samesite=samesite,
         secure=settings.secure_cookies,
         path="/",
     )
 
 
+def set_session_cookie(response: Any, settings: Settings, token: str) -> None:
+    """Put the signed session cookie on ``response``."""
+    set_console_cookie(response, settings, SESSION_COOKIE, sign(settings.secret_key, token))
+
+
 def clear_session_cookie(response: Any, settings: Settings) -> None:
     """Remove the session cookie."""
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax", secure=settings.secure_cookies)
+    response.delete_cookie(
+        cookie_name(settings, SESSION_COOKIE), path="/", httponly=True, samesite="lax", secure=settings.secure_cookies
+    )
 
 
 async def submitted_csrf(request: Request) -> str | None:
@@ -202,15 +229,14 @@ def require_officer(*roles: OfficerRole | str) -> Callable[..., ConsoleUser]:
         csrf: str | None = Depends(submitted_csrf),
     ) -> ConsoleUser:
         settings = settings_of(request)
-        token = unsign(settings.secret_key, request.cookies.get(SESSION_COOKIE))
+        token = unsign(settings.secret_key, read_cookie(request, SESSION_COOKIE))
         next_path = request.url.path if request.method in SAFE_METHODS else "/console"
         if token is None:
             raise ConsoleLoginRequired(next_path)
         found = find_session(db_session=db_session, token=token, limits=login_limits(settings))
         if found is None or not found.authenticated:
-            if found is None:
-                db_session.commit()  # an expired session is deleted even though this request stops here
-            raise ConsoleLoginRequired(next_path, expired=found is None)
+            db_session.commit()  # an expired session is deleted even though this request stops here
+            raise ConsoleLoginRequired(next_path, expired=found is None, step=found.step if found else None)
         if request.method not in SAFE_METHODS and not csrf_matches(csrf, found.csrf_token):
             raise ConsoleError(403, CSRF_FAILED)
         officer = db_session.get(Officer, found.officer_id)

@@ -11,7 +11,6 @@ import csv
 import io
 from datetime import date
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -48,6 +47,8 @@ from ticketing.tickets.enums import CATEGORY_LABELS, EventKind, TicketCategory, 
 from ticketing.tickets.models import Ticket
 from ticketing.tickets.scope import DISTRICT_WIDE, can_see
 from ticketing.tickets.service import (
+    OFFICE_METHODS,
+    VERIFICATION_CHANNELS,
     VERIFICATION_METHODS,
     QueueFilter,
     TicketError,
@@ -60,6 +61,7 @@ from ticketing.tickets.service import (
     reassign,
     record_reply,
     record_view,
+    records_go_to_contact_on_file,
     save_attachment,
     search,
 )
@@ -91,7 +93,12 @@ DONE = {
     "assigned": "Ticket reassigned.",
     "verified": "Identity confirmed.",
     "attachment": "File added to the ticket.",
-    "records_link": "Secure records link sent to the family.",
+    "records_link": "Secure records link sent to the family's conversation (it verified with a code to the contact "
+    "on file).",
+    "records_link_sms": "Secure records link sent by SMS to the number on file of the person whose identity was "
+    "confirmed (not to the conversation).",
+    "records_link_email": "Secure records link sent by email to the address on file of the person whose identity "
+    "was confirmed (not to the conversation).",
     "revoked": "Records link revoked; it no longer works.",
     "follow_link": "A link to follow the request was sent to the family.",
 }
@@ -195,24 +202,27 @@ def queue_page(
         statuses=list(STATUS_NAMES.items()),
         categories=[(c.value, CATEGORY_LABELS["en"][c]) for c in TicketCategory],
         schools=schools,
-        export_url="/console/queue.csv" + ("?" + urlencode(query) if query else ""),
+        export_fields=query,
         notices=notices_for(db_session=db_session, officer=user.officer),
         today=today,
     )
 
 
-@router.get("/queue.csv")
+@router.post("/queue.csv")
 def queue_csv(
     request: Request,
-    status: str = "open",
-    category: str = "",
-    school: str = "",
-    overdue: str = "",
-    mine: str = "",
+    status: str = Form("open", max_length=40),
+    category: str = Form("", max_length=40),
+    school: str = Form("", max_length=40),
+    overdue: str = Form("", max_length=1),
+    mine: str = Form("", max_length=1),
     user: ConsoleUser = Depends(current_officer),
     db_session: Session = DB,
 ) -> Response:
-    """The filtered queue as CSV (no family-written text); the export is audited with the references it held."""
+    """The filtered queue as CSV (no family-written text); the export is audited with the references it held.
+
+    A POST with the session's CSRF token: another site cannot make an officer's browser export (and log it).
+    """
     district = _district(request)
     filters = _filters(status, category, school, overdue, mine, district)
     today = local_today(district)
@@ -290,6 +300,7 @@ def _ticket_page(
     reply_text: str | None = None,
     note_text: str = "",
     template_id: str | None = None,
+    find: str = "",
 ) -> Any:
     district = _district(request)
     settings = settings_of(request)
@@ -299,7 +310,10 @@ def _ticket_page(
     chosen = helpdesk.template(template_id) if template_id else None
     if reply_text is None:
         reply_text = chosen.render(ticket.language, **_template_values(request, ticket, user)) if chosen else ""
-    trail, _ = audit_entries(db_session=db_session, ticket_reference=ticket.reference, limit=25)
+    # Who viewed the ticket is for administrators only (F25): officers see the timeline, not each other's reading.
+    trail = (
+        audit_entries(db_session=db_session, ticket_reference=ticket.reference, limit=25)[0] if user.is_admin else []
+    )
     return render(
         request,
         "console/ticket.html",
@@ -323,6 +337,12 @@ def _ticket_page(
             o for o in officers_for_ticket(db_session=db_session, ticket=ticket) if o.email != ticket.assignee_email
         ],
         verification_methods=VERIFICATION_METHODS,
+        office_methods={k: VERIFICATION_METHODS[k] for k in OFFICE_METHODS},
+        verification_channel=VERIFICATION_CHANNELS.get(ticket.verification_channel or ""),
+        records_to_contact_on_file=records_go_to_contact_on_file(ticket),
+        requester=_roster_person(db_session, ticket.requester_person_id),
+        find=find,
+        matches=_roster_matches(db_session, user, district, find) if find and not ticket.verified else None,
         reply_templates=helpdesk.reply_templates,
         template_id=chosen.id if chosen else "",
         reply_text=reply_text,
@@ -338,6 +358,22 @@ def _ticket_page(
     )
 
 
+def _roster_person(db_session: Session, person_id: int | None) -> Any:
+    from identity.roster.models import RosterPerson
+
+    return db_session.get(RosterPerson, person_id) if person_id else None
+
+
+def _roster_matches(db_session: Session, user: ConsoleUser, district: District, name: str) -> list[Any]:
+    """Roster people an officer may confirm (a school contact: only families of their schools)."""
+    from identity.roster.service import find_people
+
+    schools = None if user.officer.role in DISTRICT_WIDE else user.officer.school_ids
+    return find_people(
+        db_session=db_session, name=name[:120], schools=schools, known_schools=[s.id for s in district.schools]
+    )
+
+
 def _back(ticket: Ticket, done: str, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/console/tickets/{ticket.reference}?done={done}{anchor}", status_code=303)
 
@@ -347,13 +383,14 @@ def ticket_page(
     request: Request,
     done: str | None = None,
     template: str | None = None,
+    find: str = "",
     ticket: Ticket = Depends(ticket_in_scope_or_404),
     user: ConsoleUser = Depends(current_officer),
     db_session: Session = DB,
 ) -> Any:
     """The ticket: facts, deadline, timeline and every action (viewing it is audited)."""
     record_view(db_session=db_session, ticket=ticket, actor=user.email)
-    return _ticket_page(request, db_session, user, ticket, done=done, template_id=template)
+    return _ticket_page(request, db_session, user, ticket, done=done, template_id=template, find=find.strip())
 
 
 @router.post("/tickets/{reference}/reply")
@@ -441,13 +478,34 @@ def verify(
     request: Request,
     method: str = Form("", max_length=64),
     note: str = Form("", max_length=FORM_MAX),
+    person: int = Form(0),
     ticket: Ticket = Depends(ticket_in_scope_or_404),
     user: ConsoleUser = Depends(current_officer),
     db_session: Session = DB,
 ) -> Any:
-    """Record that the requester's identity was confirmed, and how."""
+    """Record that the requester's identity was confirmed, how, and whose (a roster person the officer may see)."""
     try:
-        mark_verified(db_session=db_session, ticket=ticket, actor=user.email, method=method, note=note)
+        chosen = None
+        if person:
+            from identity.roster.models import RosterPerson
+
+            found = db_session.get(RosterPerson, person)
+            district = _district(request)
+            allowed = found is not None and any(
+                m.person.id == found.id
+                for m in _roster_matches(db_session, user, district, f"{found.given_name} {found.family_name}")
+            )
+            if not allowed:
+                raise TicketError("choose the person from the roster search")
+            chosen = person
+        mark_verified(
+            db_session=db_session,
+            ticket=ticket,
+            actor=user.email,
+            method=method,
+            note=note,
+            requester_person_id=chosen,
+        )
     except TicketError as exc:
         return _ticket_page(request, db_session, user, ticket, status_code=400, error=f"Not verified: {exc}.")
     return _back(ticket, "verified")
@@ -527,7 +585,7 @@ def send_records(
                 actor=user.email,
                 days=settings.records_link_days,
             )
-            send_records_link(
+            where = send_records_link(
                 db_session=db_session,
                 ticket=ticket,
                 token=token,
@@ -535,10 +593,18 @@ def send_records(
                 public_url=settings.public_url,
                 timezone=_district(request).timezone,
             )
+            audit(
+                db_session=db_session,
+                actor=user.email,
+                action="records_link.delivered",
+                ticket_id=ticket.id,
+                ticket_reference=ticket.reference,
+                detail={"link_id": link.id, "to": where},
+            )
     except (LinkError, FamilyUnreachable) as exc:
         db_session.expire(ticket)
         return _ticket_page(request, db_session, user, ticket, status_code=400, error=f"Records not sent: {exc}.")
-    return _back(ticket, "records_link", "#files")
+    return _back(ticket, "records_link" if where == "conversation" else f"records_link_{where}", "#files")
 
 
 @router.post("/tickets/{reference}/records-links/{link_id}/revoke")

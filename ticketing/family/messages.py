@@ -32,6 +32,9 @@ TEXT: dict[str, dict[str, str]] = {
         "do not forward it.",
         "follow_only": "Here is the history of your request {reference}: {url} (the link works for {days} days, "
         "and for {minutes} minutes once opened).",
+        "records_on_file": "The records for your request {reference} are ready. We sent the secure link to the "
+        "contact we have on file for you, not to this conversation.",
+        "records_subject": "Your records — request {reference}",
     },
     "es": {
         "reply": "Oficina de privacidad, solicitud {reference}:\n{text}",
@@ -43,6 +46,9 @@ TEXT: dict[str, dict[str, str]] = {
         "{until}. Por favor, no lo reenvíe.",
         "follow_only": "Este es el historial de su solicitud {reference}: {url} (el enlace funciona durante {days} "
         "días, y {minutes} minutos una vez abierto).",
+        "records_on_file": "Los registros de su solicitud {reference} están listos. Enviamos el enlace seguro al "
+        "contacto que tenemos registrado para usted, no a esta conversación.",
+        "records_subject": "Sus registros — solicitud {reference}",
     },
 }
 

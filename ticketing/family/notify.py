@@ -1,7 +1,10 @@
 """Messages from the office to a family, in the family's language, on their channel (``channels.delivery``).
 
-Each function takes ``db_session`` and never commits. The family is reached only through the conversation the
-request came from (the ticket's pseudonymous ``requester_ref``); the help desk never sees a phone number.
+Each function takes ``db_session`` and never commits. The family is reached through the conversation the request
+came from (the ticket's pseudonymous ``requester_ref``); the help desk never sees a phone number. One exception
+(F9): the records link of a ticket whose requester the office verified another way (a call-back, ID in person, a
+signed form) goes to the contact ON FILE of the roster person the office confirmed, through the outbox as a
+sensitive message (encrypted, its text removed once sent), and the conversation is only told where it went.
 """
 
 from __future__ import annotations
@@ -13,6 +16,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from channels.delivery import Delivery, UnknownConversation, send_to_family
+from channels.outbox.service import enqueue
+from identity.roster.models import RosterPerson
+from identity.roster.service import contact_for_code
+from identity.vault import UnreadableValue
 from ticketing.family.messages import category_label, long_date, status_label, text
 from ticketing.links.service import FOLLOW_LINK_DAYS, FOLLOW_LINK_VIEW_MINUTES, create_follow_link
 from ticketing.tickets.enums import TicketStatus
@@ -103,10 +110,37 @@ def send_follow_link(*, db_session: Session, ticket: Ticket, public_url: str) ->
 
 def send_records_link(
     *, db_session: Session, ticket: Ticket, token: str, expires_at: datetime, public_url: str, timezone: str
-) -> Delivery:
-    """Send the family the records link (``FamilyUnreachable`` if the conversation is gone)."""
+) -> str:
+    """Send the records link to the verified person; returns where it went (``FamilyUnreachable`` if nowhere).
+
+    ``"conversation"`` when the conversation itself verified with a code to the contact on file; else
+    ``"sms"`` or ``"email"``: the contact on file of the person the office confirmed.
+    """
+    from ticketing.tickets.service import records_go_to_contact_on_file
+
     until = long_date(expires_at.astimezone(ZoneInfo(timezone)).date(), ticket.language)
     message = text(
         "records", ticket.language, reference=ticket.reference, url=records_url(public_url, token), until=until
     )
-    return _send(db_session, ticket, message)
+    if not records_go_to_contact_on_file(ticket):
+        _send(db_session, ticket, message)
+        return "conversation"
+    person = db_session.get(RosterPerson, ticket.requester_person_id) if ticket.requester_person_id else None
+    if person is None or not person.active:
+        raise FamilyUnreachable("the person whose identity was confirmed is not in the roster any more")
+    try:
+        contact = contact_for_code(person)
+    except UnreadableValue:
+        contact = None
+    if contact is None:
+        raise FamilyUnreachable("the roster has no contact on file for the person whose identity was confirmed")
+    kind, address = contact
+    subject = text("records_subject", ticket.language, reference=ticket.reference) if kind == "email" else None
+    enqueue(
+        db_session=db_session, kind=kind, to=address, body=message, subject=subject, ticket_id=ticket.id, sensitive=True
+    )
+    try:
+        _send(db_session, ticket, text("records_on_file", ticket.language, reference=ticket.reference))
+    except FamilyUnreachable:
+        pass  # the conversation is gone; the link still reached the person on file
+    return kind

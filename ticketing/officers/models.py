@@ -19,6 +19,19 @@ class OfficerRole(str, enum.Enum):
     school_contact = "school_contact"
 
 
+class PasswordOrigin(str, enum.Enum):
+    """Who chose an officer's current password.
+
+    ``chosen``: the officer, at the console. ``assigned``: an administrator (``officer add``, a reset); the
+    officer must choose their own at the next sign-in. ``generated``: the desk made it up and printed it (the
+    development demo officer only); it must be changed too, and production refuses to start while one exists.
+    """
+
+    chosen = "chosen"
+    assigned = "assigned"
+    generated = "generated"
+
+
 class Officer(Base):
     """A person who works tickets; the password is stored only as an argon2 hash."""
 
@@ -34,6 +47,11 @@ class Officer(Base):
     schools: Mapped[str] = mapped_column(String(500), default="")
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_origin: Mapped[PasswordOrigin] = mapped_column(
+        Enum(PasswordOrigin, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        default=PasswordOrigin.chosen,
+        server_default=PasswordOrigin.chosen.value,
+    )
     # RFC 6238 second factor: the base32 secret once enrolled, and the last time step used (no code works twice).
     # Sealed (identity.vault), never in clear.
     totp_secret: Mapped[str | None] = mapped_column(String(255), nullable=True)
@@ -44,6 +62,11 @@ class Officer(Base):
     def totp_enabled(self) -> bool:
         """Whether signing in needs a one-time code from an authenticator app."""
         return bool(self.totp_secret)
+
+    @property
+    def must_change_password(self) -> bool:
+        """Whether the officer must choose a new password before using the console."""
+        return self.password_origin is not PasswordOrigin.chosen
 
     @property
     def school_ids(self) -> list[str]:

@@ -10,7 +10,12 @@ For every closed or rejected ticket whose ``closed_at`` is more than ``retention
 - one audit entry per ticket records the destruction (counts only).
 
 Conversations with no live ticket that have been idle longer than ``retention.conversation_days`` lose their
-messages too. A dry run reports exactly the same counts and changes nothing (not even the audit log).
+messages too, and the contact kept on them (an SMS number, encrypted, with its keyed hash) and their last SMS
+options. A dry run reports exactly the same counts and changes nothing (not even the audit log).
+
+The report names the conversations (by pseudonym) whose messages went, so the caller can destroy what Rasa's
+tracker store holds about them too (:mod:`channels.tracker_store`), and :func:`live_senders` names those still in
+use.
 """
 
 from __future__ import annotations
@@ -58,6 +63,20 @@ class PurgeReport:
     tickets: list[PurgedTicket] = field(default_factory=list)
     idle_conversations: int = 0
     idle_conversation_messages: int = 0
+    contacts_forgotten: int = 0
+    senders: set[str] = field(default_factory=set)
+
+    def counts(self) -> dict[str, int]:
+        """What went, by kind (for the audit log and a later report)."""
+        return {
+            "tickets": len(self.tickets),
+            "timeline_entries": sum(t.timeline_entries for t in self.tickets),
+            "attachments": sum(t.attachments for t in self.tickets),
+            "conversation_messages": sum(t.conversation_messages for t in self.tickets)
+            + self.idle_conversation_messages,
+            "idle_conversations": self.idle_conversations,
+            "contacts": self.contacts_forgotten,
+        }
 
     def lines(self) -> list[str]:
         """A readable report, one line per ticket, then the totals."""
@@ -74,6 +93,13 @@ class PurgeReport:
             + (" — dry run, nothing changed" if self.dry_run else "")
         )
         return out
+
+
+def live_senders(*, db_session: Session, idle_before: datetime) -> set[str]:
+    """Conversations (by pseudonym) still in use: active since ``idle_before``, or with a ticket not purged."""
+    active = db_session.scalars(select(Conversation.rasa_sender).where(Conversation.last_active_at > idle_before))
+    ticketed = db_session.scalars(select(Ticket.requester_ref).where(Ticket.purged_at.is_(None)))
+    return set(active) | set(ticketed)
 
 
 def _conversation_id(db_session: Session, requester_ref: str) -> int | None:
@@ -130,6 +156,8 @@ def purge(
             conversation_messages=_count_messages(db_session, conversation_id),
         )
         report.tickets.append(item)
+        if conversation_id is not None:
+            report.senders.add(ref)
         if dry_run:
             done_refs.add(ref)
             continue
@@ -171,17 +199,35 @@ def purge(
         log.info("purged ticket %s", ticket.reference)
 
     live_refs = select(Ticket.requester_ref).where(Ticket.purged_at.is_(None))
+    idle_where = (Conversation.last_active_at <= idle_before, Conversation.rasa_sender.not_in(live_refs))
     idle = db_session.execute(
-        select(Conversation.id, func.count(ConversationMessage.id))
+        select(Conversation.id, Conversation.rasa_sender, func.count(ConversationMessage.id))
         .join(ConversationMessage, ConversationMessage.conversation_id == Conversation.id)
-        .where(Conversation.last_active_at <= idle_before, Conversation.rasa_sender.not_in(live_refs))
-        .group_by(Conversation.id)
+        .where(*idle_where)
+        .group_by(Conversation.id, Conversation.rasa_sender)
     ).all()
     report.idle_conversations = len(idle)
-    report.idle_conversation_messages = sum(int(count) for _, count in idle)
+    report.idle_conversation_messages = sum(int(count) for _, _, count in idle)
+    report.senders.update(sender for _, sender, _ in idle)
+    with_contact = list(
+        db_session.scalars(
+            select(Conversation.id).where(
+                *idle_where,
+                (Conversation.contact_encrypted.is_not(None)) | (Conversation.contact_hash.is_not(None)),
+            )
+        )
+    )
+    report.contacts_forgotten = len(with_contact)
+    if with_contact and not dry_run:
+        db_session.execute(
+            update(Conversation)
+            .where(Conversation.id.in_(with_contact))
+            .values(contact_encrypted=None, contact_hash=None, sms_options=None)
+            .execution_options(synchronize_session=False)
+        )
     if idle and not dry_run:
         db_session.execute(
-            delete(ConversationMessage).where(ConversationMessage.conversation_id.in_([cid for cid, _ in idle]))
+            delete(ConversationMessage).where(ConversationMessage.conversation_id.in_([cid for cid, _, _ in idle]))
         )
         audit(
             db_session=db_session,

@@ -42,6 +42,9 @@ class Ticket(Base):
     verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     verified_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
     verification_method: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Through which channel the identity was confirmed: the code's way to the contact on file ("sms", "email"), or
+    # the office's ("phone", "in_person", "form"). Records of a ticket the office verified go to the contact on file.
+    verification_channel: Mapped[str | None] = mapped_column(String(16), nullable=True)
     school_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     assignee_email: Mapped[str] = mapped_column(String(254), index=True)
     summary: Mapped[str] = mapped_column(Text, default="")

@@ -46,11 +46,21 @@ MAX_TEXT = 5000
 FAMILY = "family"
 SYSTEM = "system"
 OPEN_STATUSES = OPEN
+CODE_VERIFIED = "code_to_contact_on_file"
 VERIFICATION_METHODS = {
-    "code_to_contact_on_file": "one-time code to the contact on file",
+    CODE_VERIFIED: "one-time code to the contact on file",
     "in_person_id": "photo ID checked in person",
     "callback_on_file": "call-back to the phone number on file",
     "signed_form": "signed request form matched to the record",
+}
+# The methods an officer records, and the channel each confirmed the identity through.
+OFFICE_METHODS = {"in_person_id": "in_person", "callback_on_file": "phone", "signed_form": "form"}
+VERIFICATION_CHANNELS = {
+    "sms": "by SMS to the number on file",
+    "email": "by email to the address on file",
+    "phone": "by telephone, calling the number on file",
+    "in_person": "in person, at the office",
+    "form": "by a signed form matched to the record",
 }
 
 
@@ -105,6 +115,7 @@ def open_ticket(
     school_id: str | None = None,
     requester_person_id: int | None = None,
     student_person_id: int | None = None,
+    verification_channel: str | None = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Open a ticket routed to its designated contact, with its due date."""
@@ -123,7 +134,8 @@ def open_ticket(
         verified=verified,
         verified_at=now if verified else None,
         verified_by=SYSTEM if verified else None,
-        verification_method="code_to_contact_on_file" if verified else None,
+        verification_method=CODE_VERIFIED if verified else None,
+        verification_channel=verification_channel if verified else None,
         school_id=school_id,
         assignee_email=routed.assignee_email,
         summary=summary,
@@ -198,23 +210,50 @@ def reassign(*, db_session: Session, ticket: Ticket, assignee: Officer, actor: s
     return event
 
 
-def mark_verified(*, db_session: Session, ticket: Ticket, actor: str, method: str, note: str = "") -> TicketEvent:
-    """Record that the office confirmed the requester's identity, and how."""
+def mark_verified(
+    *,
+    db_session: Session,
+    ticket: Ticket,
+    actor: str,
+    method: str,
+    note: str = "",
+    requester_person_id: int | None = None,
+) -> TicketEvent:
+    """Record that the office confirmed the requester's identity, how, and who (a roster person).
+
+    The office names the roster person whose identity it confirmed (unless the ticket is already linked to one):
+    records of a ticket verified this way go to that person's contact on file, never to whoever holds the
+    conversation the request came from (F9).
+    """
     if ticket.verified:
         raise TicketError("the requester is already verified")
-    if method not in VERIFICATION_METHODS:
+    if method not in OFFICE_METHODS:
         raise TicketError("choose how the identity was confirmed")
     if len(note) > MAX_TEXT:
         raise TicketError(f"the note is longer than {MAX_TEXT} characters")
+    person = requester_person_id or ticket.requester_person_id
+    if person is None:
+        raise TicketError("name the roster person whose identity you confirmed (find them by name)")
     now = utcnow()
     ticket.verified = True
     ticket.verified_at = now
     ticket.verified_by = actor
     ticket.verification_method = method
-    event = _append(ticket, EventKind.verified.value, actor, note.strip(), method=method)
+    ticket.verification_channel = OFFICE_METHODS[method]
+    ticket.requester_person_id = person
+    event = _append(ticket, EventKind.verified.value, actor, note.strip(), method=method, person=person)
     db_session.flush()
-    _audit(db_session, ticket, actor, "ticket.verified", method=method)
+    _audit(db_session, ticket, actor, "ticket.verified", method=method, person=person)
     return event
+
+
+def records_go_to_contact_on_file(ticket: Ticket) -> bool:
+    """Whether records of ``ticket`` go to the requester's contact on file rather than to the conversation.
+
+    Only a conversation that itself proved control of the contact on file (the one-time code) receives records;
+    for a ticket the office verified another way, the link goes to the contact on file of the person confirmed.
+    """
+    return ticket.verification_method != CODE_VERIFIED
 
 
 def add_note(*, db_session: Session, ticket: Ticket, actor: str, body: str) -> TicketEvent:
@@ -379,6 +418,13 @@ ALLOWED_TYPES = {
     "text/csv": (".csv",),
 }
 _GENERIC_TYPES = {"", "application/octet-stream"}
+# Markup in a "text" file (HTML, SVG, XML, a script): a browser could be talked into rendering it (F24).
+_MARKUP = re.compile(
+    rb"<\s*(?:[!?]|/?\s*(?:html|head|body|script|svg|iframe|object|embed|img|a|meta|link|style|xml|math|form|input|div|span|p|b|i)\b)",
+    re.IGNORECASE,
+)
+# Active content in a PDF: scripts and actions that run or open something when the file is viewed.
+_PDF_ACTIVE = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFile|OpenAction|AA|RichMedia|XFA)\b")
 
 
 def _sniff(data: bytes) -> str | None:
@@ -421,6 +467,10 @@ def check_attachment(filename: str, declared_type: str, data: bytes, max_bytes: 
         sniffed = "text/csv"
     if sniffed is None or extension not in ALLOWED_TYPES.get(sniffed, ()):
         raise TicketError("only PDF, PNG, JPEG, plain-text and CSV files are accepted, with a matching file name")
+    if sniffed.startswith("text/") and _MARKUP.search(data):
+        raise TicketError("this text file contains markup (HTML, SVG or a script); save it as PDF or plain text")
+    if sniffed == "application/pdf" and _PDF_ACTIVE.search(data):
+        raise TicketError("this PDF contains scripts or automatic actions; print it to a new PDF first")
     declared = declared_type.split(";")[0].strip().lower()
     if (
         declared not in _GENERIC_TYPES
