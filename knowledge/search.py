@@ -101,6 +101,7 @@ CONFIDENT_MARGIN = 1.4  # ... and a score this many times the second article's;
 STRONG_PHRASE = 10.0  # with this much pair evidence ...
 STRONG_MARGIN = 1.15  # ... a smaller lead is enough
 CONFIDENT_OVERLAP = 0.7  # or: the question is (nearly) one of the article's ways of asking, and it ranks first
+LIKELY_MARGIN = 1.5  # or: the topic classifier agrees (CONFIDENT_PROBABILITY) and the article leads by this much
 FULL_COVERAGE = 0.99  # or: the article explains (nearly) every word of the question, ...
 HALF_OVERLAP = 0.4  # ... the question is at least this close to one of its ways of asking ...
 WIDE_MARGIN = 2.0  # ... and the article scores this many times the second one ("¿qué es FERPA?")
@@ -528,6 +529,10 @@ def _verdict(hits: Sequence[Hit], top: _Evidence) -> Verdict:
     if top.coverage >= CONFIDENT_COVERAGE and top.phrase >= STRONG_PHRASE and margin >= STRONG_MARGIN:
         return "confident"
     if top.coverage >= FULL_COVERAGE and top.overlap >= HALF_OVERLAP and margin >= WIDE_MARGIN:
+        return "confident"
+    if margin >= LIKELY_MARGIN:
+        # Two independent opinions agree (word evidence ranks it well ahead; the classifier gives it the topic):
+        # a menu would only cost the family a turn (calibrated on the answers bench's tuning split).
         return "confident"
     return "ambiguous"
 
