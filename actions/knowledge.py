@@ -145,8 +145,9 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, domain: 
         return events
     answer = context.knowledge.answer(text, lang)
     out_of_scope = (tracker.latest_message.get("intent") or {}).get("name") == "out_of_scope"
-    # What the classifier put outside the domain comes back in only when it names something of student data.
-    in_domain = answer.about_data if out_of_scope else answer.in_domain
+    # What the classifier put outside the domain comes back in only when it names something of student data, or
+    # when the knowledge base is sure of its answer.
+    in_domain = (answer.about_data or answer.verdict == "confident") if out_of_scope else answer.in_domain
     top = answer.articles[0] if answer.articles else None
     in_form = (tracker.active_loop or {}).get("name") == REQUEST_FORM
     # In the middle of a request the question is answered and the request goes on: nothing else is offered.
@@ -212,6 +213,10 @@ class ActionArticleDetail(Action):
         article_id = tracker.get_slot(LAST_ARTICLE)
         article = get_context().knowledge.article(str(article_id), lang) if article_id else None
         if article is None:
+            text = (tracker.latest_message.get("text") or "").strip()
+            if len(text.split()) >= 3 and not text.startswith("/"):
+                # "What exactly is GoGuardian?" reads like "tell me more", but there is nothing to expand yet.
+                return answer_question(dispatcher, tracker, domain)
             dispatcher.utter_message(response="utter_kb_no_article_yet")
             return []
         detail = article.body.strip()

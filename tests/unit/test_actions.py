@@ -352,3 +352,15 @@ def test_a_stray_answer_with_nothing_paused_is_not_understood(context: ActionCon
     t = tracker("question_en", latest_message={"text": "Maria Lopez", "intent": {"name": "inform", "confidence": 0.9}})
     messages, _ = run(ActionStrayAnswer(), t)
     assert [m["response"] for m in messages] == ["utter_default"]
+
+
+def test_a_question_read_as_more_detail_with_nothing_shown_yet_is_answered(context: ActionContext) -> None:
+    t = tracker(
+        "question_en",
+        slots={"last_article": None},
+        latest_message={"text": "what exactly is ferpa?", "intent": {"name": "ask_more_detail", "confidence": 0.7}},
+    )
+    messages, _ = run(ActionArticleDetail(), t)
+    assert messages[0]["response"] in ("utter_kb_answer", "utter_kb_choose")
+    bare = tracker("question_en", slots={"last_article": None}, latest_message={"text": "more"})
+    assert [m["response"] for m in run(ActionArticleDetail(), bare)[0]] == ["utter_kb_no_article_yet"]
