@@ -1,4 +1,4 @@
-"""Real family questions (bench/data/answers_real_topics.tsv): split by a hash, held-out rows never trained on."""
+"""Real family questions (bench/data/answers_real*.tsv): split by a hash, held-out rows never trained on."""
 
 import csv
 import hashlib
@@ -9,15 +9,18 @@ from knowledge.text import words
 from knowledge.validate import load_topics
 from rightsdesk.settings import REPO_ROOT
 
-REAL = REPO_ROOT / "bench" / "data" / "answers_real_topics.tsv"
+REAL = [REPO_ROOT / "bench" / "data" / name for name in ("answers_real.tsv", "answers_real_topics.tsv")]
 HEADER = ["question", "lang", "topic", "also", "split", "source_url"]
 
 
 def rows() -> list[dict[str, str]]:
-    with REAL.open(encoding="utf-8", newline="") as fh:
-        reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        assert reader.fieldnames == HEADER
-        return list(reader)
+    found: list[dict[str, str]] = []
+    for path in REAL:
+        with path.open(encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+            assert reader.fieldnames == HEADER
+            found += list(reader)
+    return found
 
 
 def normal(text: str) -> str:
