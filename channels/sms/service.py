@@ -146,8 +146,13 @@ def _note(db_session: Session, conversation: Conversation | None, text: str, rep
 def _keyword(
     db_session: Session, sms: InboundSms, keyword: Keyword, conversation: Conversation | None, district: District
 ) -> str:
-    """Honour STOP, START or HELP; returns the ``sms_inbound`` kind."""
-    lang = keyword.language
+    """Honour STOP, START or HELP; returns the ``sms_inbound`` kind.
+
+    The confirmation speaks the conversation's language: STOP, the carriers' English word most families type, in a
+    Spanish conversation is confirmed in Spanish (a Spanish keyword is always answered in Spanish).
+    """
+    spanish_conversation = conversation is not None and conversation.language == "es"
+    lang = "es" if keyword.language == "es" or spanish_conversation else "en"
     key = contact_hash(sms.from_number)
     opted_out = db_session.get(SmsOptOut, key)
     names = {"site": SITE[lang], "district": district.short_name}

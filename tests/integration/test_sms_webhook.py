@@ -302,3 +302,19 @@ def test_while_the_assistant_is_down_the_parent_is_told_once_and_answered_later(
     gateway.client.portal.call(chat.retry_pending, timedelta(0))  # type: ignore[union-attr]
     gateway.deliver()
     assert gateway.twilio.sent_to(PARENT) == [notice, "Answer to: hello?"]
+
+
+def test_stop_start_and_help_in_a_spanish_conversation_are_confirmed_in_spanish(gateway: Gateway) -> None:
+    """Spanish review E53: STOP, the word most families type, was confirmed in English in a Spanish conversation."""
+    gateway.sms(PARENT, "hola, tengo una pregunta sobre el expediente de mi hija")
+    gateway.deliver()
+    gateway.sms(PARENT, "STOP")
+    gateway.sms(PARENT, "HELP")
+    gateway.sms(PARENT, "START")
+    gateway.deliver(4)
+    stopped, helped, started = gateway.twilio.sent_to(PARENT)[-3:]
+    assert "no recibirá más" in stopped and "unsubscribed" not in stopped
+    assert "Responda PARAR" in helped and "Reply STOP" not in helped
+    assert "Volvió a suscribirse" in started
+    # The carriers' English keywords still work: the number was stopped and started.
+    assert "hola" in " ".join(gateway.rasa.texts()) and "STOP" not in gateway.rasa.texts()
