@@ -13,6 +13,8 @@ import logging
 import re
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, Response
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator, get_signature_algorithm
 
@@ -22,11 +24,13 @@ from channels.outbox.service import record_delivery_status
 from channels.sms.service import (
     DuplicateSms,
     InboundSms,
+    SmsOutcome,
     already_received,
     ensure_sms_conversation,
     needs_conversation,
     receive_sms,
 )
+from knowledge.service import KnowledgeService
 from rightsdesk.deps import get_chat, get_settings
 from rightsdesk.settings import Settings
 from ticketing.database import unit_of_work
@@ -62,6 +66,22 @@ async def verified_form(request: Request, settings: Settings) -> FormData:
     return form
 
 
+def _receive(factory: sessionmaker[Session], sms: InboundSms, knowledge: KnowledgeService) -> SmsOutcome | None:
+    """Record and act on one inbound SMS (a worker thread); None for a redelivery."""
+    with unit_of_work(factory) as db_session:
+        if already_received(db_session=db_session, message_sid=sms.message_sid):
+            return None
+        needs = needs_conversation(db_session=db_session, sms=sms)
+    conversation_id = ensure_sms_conversation(factory, sms.from_number) if needs else None
+    try:
+        with unit_of_work(factory) as db_session:
+            return receive_sms(
+                db_session=db_session, sms=sms, district=knowledge.district, conversation_id=conversation_id
+            )
+    except DuplicateSms:
+        return None
+
+
 def _twiml() -> Response:
     return Response(EMPTY_TWIML, media_type="application/xml")
 
@@ -89,28 +109,22 @@ async def inbound_sms(
         body=str(form.get("Body") or "")[:MAX_MESSAGE_CHARS],
         num_media=int(num_media) if num_media.isdigit() else 0,
     )
-    factory = request.app.state.session_factory
-    with unit_of_work(factory) as db_session:
-        if already_received(db_session=db_session, message_sid=message_sid):
-            log.info("sms %s: redelivery ignored", message_sid)
-            return _twiml()
-        needs = needs_conversation(db_session=db_session, sms=sms)
-    conversation_id = ensure_sms_conversation(factory, phone) if needs else None
-    try:
-        with unit_of_work(factory) as db_session:
-            outcome = receive_sms(
-                db_session=db_session,
-                sms=sms,
-                district=request.app.state.knowledge.district,
-                conversation_id=conversation_id,
-            )
-    except DuplicateSms:
+    outcome = await run_in_threadpool(_receive, request.app.state.session_factory, sms, request.app.state.knowledge)
+    if outcome is None:
         log.info("sms %s: redelivery ignored", message_sid)
         return _twiml()
     log.info("sms %s: %s (conversation %s)", message_sid, outcome.kind, outcome.conversation_id)
     if outcome.answer and outcome.conversation_id is not None:
         background.add_task(chat.answer_pending, outcome.conversation_id)
     return _twiml()
+
+
+def _record_status(factory: sessionmaker[Session], message_sid: str, status: str, error_code: str | None) -> bool:
+    with unit_of_work(factory) as db_session:
+        message = record_delivery_status(
+            db_session=db_session, provider_id=message_sid, status=status, error_code=error_code
+        )
+        return message is not None
 
 
 @router.post("/status", status_code=204)
@@ -122,10 +136,6 @@ async def delivery_status(request: Request, settings: Settings = Depends(get_set
     if not _MESSAGE_SID.match(message_sid) or not _STATUS.match(status):
         raise HTTPException(status_code=400, detail="MessageSid or MessageStatus is missing or malformed.")
     error_code = str(form.get("ErrorCode") or "")[:8] or None
-    with unit_of_work(request.app.state.session_factory) as db_session:
-        message = record_delivery_status(
-            db_session=db_session, provider_id=message_sid, status=status, error_code=error_code
-        )
-    if message is None:
+    if not await run_in_threadpool(_record_status, request.app.state.session_factory, message_sid, status, error_code):
         log.info("status callback for unknown message %s (%s)", message_sid, status)
     return Response(status_code=204)

@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field, field_validator
+from starlette.concurrency import run_in_threadpool
 
 from channels.chat import MAX_MESSAGE_CHARS, ChatService
 from channels.conversations import find_conversation, start_conversation, transcript
@@ -59,19 +60,22 @@ class HistoryIn(BaseModel):
 UNKNOWN_SESSION = "This conversation was not found (it may have expired). Start a new one without a session_id."
 
 
+def _open_conversation(request: Request, session_id: str | None) -> tuple[int, str]:
+    """The conversation of ``session_id``, or a new one (404 for an unknown session); a worker thread."""
+    with unit_of_work(request.app.state.session_factory) as db_session:
+        if session_id:
+            conversation = find_conversation(db_session=db_session, token=session_id)
+            if conversation is None:
+                raise HTTPException(status_code=404, detail=UNKNOWN_SESSION)
+            return conversation.id, session_id
+        conversation, token = start_conversation(db_session=db_session, channel="web")
+        return conversation.id, token
+
+
 @router.post("", response_model=ChatOut)
 async def post_chat(body: ChatIn, request: Request, chat: ChatService = Depends(get_chat)) -> ChatOut:
     """Answer one message; start a conversation when no session is given."""
-    factory = request.app.state.session_factory
-    with unit_of_work(factory) as db_session:
-        if body.session_id:
-            conversation = find_conversation(db_session=db_session, token=body.session_id)
-            if conversation is None:
-                raise HTTPException(status_code=404, detail=UNKNOWN_SESSION)
-            token = body.session_id
-        else:
-            conversation, token = start_conversation(db_session=db_session, channel="web")
-        conversation_id = conversation.id
+    conversation_id, token = await run_in_threadpool(_open_conversation, request, body.session_id)
     # `language` is the page's toggle: an explicit choice, like typing "español".
     reply = await chat.handle(conversation_id, body.text, chosen_language=body.language, display=body.display)
     request.app.state.transcript_watcher.nudge()
@@ -79,7 +83,7 @@ async def post_chat(body: ChatIn, request: Request, chat: ChatService = Depends(
 
 
 @router.post("/history")
-async def post_history(body: HistoryIn, request: Request) -> dict[str, Any]:
+def post_history(body: HistoryIn, request: Request) -> dict[str, Any]:
     """The conversation's messages after ``after`` (for a reload, or replies that came later)."""
     with unit_of_work(request.app.state.session_factory) as db_session:
         conversation = find_conversation(db_session=db_session, token=body.session_id)

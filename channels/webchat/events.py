@@ -23,6 +23,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from channels.conversations import find_conversation
 from channels.models import Conversation, ConversationMessage
@@ -123,6 +124,12 @@ def _replies_after(session_factory: sessionmaker[Session], conversation_id: int,
         return [message_event(m) for m in rows]
 
 
+def _conversation_id(session_factory: sessionmaker[Session], token: str) -> int | None:
+    with unit_of_work(session_factory) as db_session:
+        conversation: Conversation | None = find_conversation(db_session=db_session, token=token)
+        return conversation.id if conversation else None
+
+
 def _format(event: dict[str, Any]) -> str:
     return f"id: {event['id']}\nevent: message\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
 
@@ -136,11 +143,9 @@ async def chat_events(
     """The conversation's replies after ``after`` (or ``Last-Event-ID``), then each new one as it is stored."""
     factory: sessionmaker[Session] = request.app.state.session_factory
     watcher: TranscriptWatcher = request.app.state.transcript_watcher
-    with unit_of_work(factory) as db_session:
-        conversation: Conversation | None = find_conversation(db_session=db_session, token=session_id)
-        if conversation is None:
-            raise HTTPException(status_code=404, detail="This conversation was not found (it may have expired).")
-        conversation_id = conversation.id
+    conversation_id = await run_in_threadpool(_conversation_id, factory, session_id)
+    if conversation_id is None:
+        raise HTTPException(status_code=404, detail="This conversation was not found (it may have expired).")
     last_event = request.headers.get("last-event-id", "")
     cursor = max(after, int(last_event) if last_event.isdigit() else 0)
 
@@ -151,7 +156,7 @@ async def chat_events(
         deadline = loop.time() + STREAM_SECONDS
         while loop.time() < deadline:
             seen = watcher.latest
-            for event in _replies_after(factory, conversation_id, cursor):
+            for event in await run_in_threadpool(_replies_after, factory, conversation_id, cursor):
                 cursor = event["id"]
                 yield _format(event)
             if not await watcher.wait(seen, KEEPALIVE_SECONDS):
