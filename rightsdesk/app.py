@@ -29,6 +29,7 @@ from identity import vault as identity_vault
 from knowledge import pages as knowledge_pages
 from knowledge.service import KnowledgeService
 from rightsdesk import health
+from rightsdesk.edge import install_edge
 from rightsdesk.settings import Settings, get_settings
 from ticketing.console import install as install_console
 from ticketing.database import make_engine, make_session_factory
@@ -70,9 +71,10 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
-            retry.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await retry
+            for task in (retry,):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             sla.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sla
@@ -98,18 +100,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def _bad_input(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": _validation_message(exc)}, status_code=422)
 
-    @app.middleware("http")
-    async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
-        )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
+    install_edge(app, settings)
     app.include_router(health.router)
     app.include_router(chat_api.router)
     app.include_router(chat_events.router)

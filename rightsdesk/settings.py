@@ -10,13 +10,14 @@ generated once and kept in ``<data dir>/secrets.json``; outside development they
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +74,12 @@ class Settings(BaseSettings):
     # How often the gateway runs the deadline reminders and escalations; 0 turns the periodic run off.
     sla_interval_seconds: float = Field(300.0, ge=0, validation_alias=_env("RIGHTSDESK_SLA_INTERVAL_SECONDS"))
 
+    # The public edge (issue 11). Addresses of the proxies in front of the gateway (comma-separated IPs or networks):
+    # only their X-Forwarded-For is believed. Empty: the connecting address is the client's.
+    trusted_proxies: str = Field("", validation_alias=_env("RIGHTSDESK_TRUSTED_PROXIES"))
+    # The most a request may carry (JSON, SMS webhooks, forms); console uploads get the attachment limit instead.
+    max_body_bytes: int = Field(65_536, gt=0, validation_alias=_env("RIGHTSDESK_MAX_BODY_BYTES"))
+
     twilio_account_sid: str | None = Field(None, validation_alias=_env("TWILIO_ACCOUNT_SID"))
     twilio_auth_token: str | None = Field(None, validation_alias=_env("TWILIO_AUTH_TOKEN"))
     twilio_from_number: str | None = Field(None, validation_alias=_env("TWILIO_FROM_NUMBER"))
@@ -95,6 +102,17 @@ class Settings(BaseSettings):
         3600.0, gt=0, validation_alias=_env("RIGHTSDESK_OUTBOX_BACKOFF_MAX_SECONDS")
     )
     outbox_poll_seconds: float = Field(1.0, gt=0, validation_alias=_env("RIGHTSDESK_OUTBOX_POLL_SECONDS"))
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in (p.strip() for p in value.split(",")):
+            if item:
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError as exc:
+                    raise ValueError(f"RIGHTSDESK_TRUSTED_PROXIES: {item!r} is not an IP address or network") from exc
+        return value
 
     @model_validator(mode="after")
     def _refuse_generated_secrets_in_production(self) -> Settings:
@@ -163,6 +181,11 @@ class Settings(BaseSettings):
     def secret_key(self) -> str:
         """Key for signing cookies and pseudonymous sender ids."""
         return self.secret_key_setting or self._generated["secret_key"]
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """The proxies whose X-Forwarded-For is believed (IPs or networks)."""
+        return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
     def smtp_configured(self) -> bool:

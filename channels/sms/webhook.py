@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import re
+from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator, get_signature_algorithm
 
 from channels.chat import MAX_MESSAGE_CHARS, ChatService
@@ -51,14 +52,40 @@ def public_request_url(settings: Settings, request: Request) -> str:
     return url
 
 
+# Twilio's webhooks carry a few dozen fields; anything with far more is not Twilio.
+MAX_FORM_FIELDS = 100
+
+
+def _form_pairs(body: bytes) -> list[tuple[str, str | UploadFile]] | None:
+    """The urlencoded fields of ``body``, or None when it is not a form Twilio could have signed."""
+    try:
+        pairs = parse_qsl(
+            body.decode("utf-8"), keep_blank_values=True, strict_parsing=False, max_num_fields=MAX_FORM_FIELDS
+        )
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return [(name, value) for name, value in pairs]
+
+
 async def verified_form(request: Request, settings: Settings) -> FormData:
-    """The request's form fields, once Twilio's signature over them is checked (403 otherwise)."""
+    """The request's form fields, once Twilio's signature over them is checked (403 otherwise).
+
+    Nothing in the form is trusted, or even parsed as a form, before the signature holds: the body (already held
+    to ``RIGHTSDESK_MAX_BODY_BYTES`` by the edge) is read raw, split into its fields, checked, and only then
+    returned. Only ``application/x-www-form-urlencoded`` is accepted, as Twilio sends.
+    """
     if not settings.twilio_auth_token:
         raise HTTPException(status_code=403, detail="The SMS channel is not configured (TWILIO_AUTH_TOKEN).")
     signature = request.headers.get("X-Twilio-Signature")
     if not signature:
         raise HTTPException(status_code=403, detail="Missing X-Twilio-Signature.")
-    form = await request.form()
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/x-www-form-urlencoded":
+        raise HTTPException(status_code=403, detail="Invalid X-Twilio-Signature.")
+    pairs = _form_pairs(await request.body())
+    if pairs is None:
+        raise HTTPException(status_code=403, detail="Invalid X-Twilio-Signature.")
+    form = FormData(pairs)
     validator = RequestValidator(settings.twilio_auth_token)
     algorithm = get_signature_algorithm(request.headers.get(SIGNATURE_SETTINGS_HEADER))
     if not validator.validate(public_request_url(settings, request), form, signature, algorithm):
