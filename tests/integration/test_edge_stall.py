@@ -3,12 +3,14 @@
 The gateway runs in this test's event loop, as in one uvicorn worker. Several crafted 2,000-character messages
 (web chat and a signed SMS) arrive at once; each costs under 50 ms of language detection, and ``/healthz`` and the
 console's sign-in page answer in under 200 ms meanwhile. Before the fix one such message froze every request for
-seconds: a backtracking pattern ran on the event loop.
+seconds: a backtracking pattern ran on the event loop. (Detection is measured in CPU time, so a loaded machine
+does not make it look slower than it is; the answers in wall time.)
 """
 
 from __future__ import annotations
 
 import asyncio
+import statistics
 import time
 from collections.abc import Callable
 from typing import Any
@@ -37,11 +39,12 @@ def test_crafted_messages_at_once_do_not_stall_the_desk(
     detect: Callable[..., LanguageDecision] = chat_module.detect_language
 
     def timed_detect(*args: Any, **kwargs: Any) -> LanguageDecision:
-        started = time.perf_counter()
+        # The detection's own CPU time (this thread's), not the wall time spent waiting for the others.
+        started = time.thread_time()
         try:
             return detect(*args, **kwargs)
         finally:
-            costs.append(time.perf_counter() - started)
+            costs.append(time.thread_time() - started)
 
     monkeypatch.setattr(chat_module, "detect_language", timed_detect)
     detect("hello")  # langdetect's profiles load once per process
@@ -67,16 +70,19 @@ def test_crafted_messages_at_once_do_not_stall_the_desk(
             senders = [asyncio.ensure_future(client.post("/api/chat", json={"text": t})) for t in CRAFTED]
             senders.append(asyncio.ensure_future(sms("@" * 1600)))
             await asyncio.sleep(0.02)  # the crafted messages are being handled now
-            waits = []
+            health, login = [], []
             for _ in range(3):
-                waits += await asyncio.gather(timed("GET", "/healthz"), timed("GET", "/console/login"))
+                a, b = await asyncio.gather(timed("GET", "/healthz"), timed("GET", "/console/login"))
+                health.append(a)
+                login.append(b)
             statuses = [r.status_code for r in await asyncio.gather(*senders)]
-            return statuses, waits
+            return statuses, [statistics.median(health), statistics.median(login)]
 
     statuses, waits = asyncio.run(scenario())
     assert all(status < 500 for status in statuses), statuses
     assert len(costs) >= len(CRAFTED) + 1
     assert max(costs) < 0.05, [f"{c * 1000:.0f} ms" for c in costs]
+    # The median of three tries each: the machine is shared; a blocked loop would make every try take seconds.
     assert max(waits) < 0.2, [f"{w * 1000:.0f} ms" for w in waits]
 
 
