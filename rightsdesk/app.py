@@ -20,6 +20,8 @@ from fastapi.staticfiles import StaticFiles
 from channels import console as channels_console
 from channels import contacts
 from channels.chat import ChatService
+from channels.limits.messages import RateLimited
+from channels.limits.service import Limiter, make_limiter
 from channels.rasa_client import RasaClient
 from channels.sms import webhook as sms_webhook
 from channels.webchat import api as chat_api
@@ -38,6 +40,17 @@ from ticketing.sla.runner import periodic as sla_periodic
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 RETRY_INTERVAL_SECONDS = 5.0
+SWEEP_INTERVAL_SECONDS = 60.0
+
+
+async def _sweep_loop(limiter: Limiter) -> None:
+    """Forget rate-limit windows and stream leases that are over, once a minute."""
+    while True:
+        await asyncio.sleep(SWEEP_INTERVAL_SECONDS)
+        try:
+            await asyncio.to_thread(limiter.sweep)
+        except Exception:
+            log.exception("sweeping rate limits failed; will try again")
 
 
 async def _retry_loop(chat: ChatService) -> None:
@@ -63,6 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         retry = asyncio.create_task(_retry_loop(app.state.chat))
+        sweep = asyncio.create_task(_sweep_loop(app.state.limiter))
         app.state.transcript_watcher.start()
         # The help desk's deadline reminders and escalations (idempotent, so every worker may run it).
         sla = asyncio.create_task(
@@ -71,7 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
-            for task in (retry,):
+            for task in (retry, sweep):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -95,10 +109,19 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.session_factory, app.state.rasa, district=lambda: app.state.knowledge.district
     )
     app.state.transcript_watcher = chat_events.TranscriptWatcher(app.state.session_factory)
+    app.state.limiter = make_limiter(settings, app.state.session_factory)
 
     @app.exception_handler(RequestValidationError)
     async def _bad_input(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": _validation_message(exc)}, status_code=422)
+
+    @app.exception_handler(RateLimited)
+    async def _limited(request: Request, exc: RateLimited) -> JSONResponse:
+        return JSONResponse(
+            {"detail": exc.message(), "language": exc.language},
+            status_code=429,
+            headers={"Retry-After": str(int(exc.retry_after))},
+        )
 
     install_edge(app, settings)
     app.include_router(health.router)

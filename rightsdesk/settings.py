@@ -21,6 +21,8 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# A rate limit as an administrator writes it: "60/minute", "30/hour", or "off".
+RATE_PATTERN = r"^(off|[1-9][0-9]{0,8}/(second|minute|hour|day))$"
 
 
 def _env(name: str) -> AliasChoices:
@@ -79,6 +81,25 @@ class Settings(BaseSettings):
     trusted_proxies: str = Field("", validation_alias=_env("RIGHTSDESK_TRUSTED_PROXIES"))
     # The most a request may carry (JSON, SMS webhooks, forms); console uploads get the attachment limit instead.
     max_body_bytes: int = Field(65_536, gt=0, validation_alias=_env("RIGHTSDESK_MAX_BODY_BYTES"))
+    # Abuse limits, shared by every gateway worker (in the database, or Redis when RIGHTSDESK_REDIS_URL is set).
+    rate_chat_per_address: str = Field(
+        "120/minute", pattern=RATE_PATTERN, validation_alias=_env("RIGHTSDESK_RATE_CHAT_PER_ADDRESS")
+    )
+    rate_chat_per_conversation: str = Field(
+        "20/minute", pattern=RATE_PATTERN, validation_alias=_env("RIGHTSDESK_RATE_CHAT_PER_CONVERSATION")
+    )
+    rate_new_conversations_per_address: str = Field(
+        "30/hour", pattern=RATE_PATTERN, validation_alias=_env("RIGHTSDESK_RATE_NEW_CONVERSATIONS_PER_ADDRESS")
+    )
+    max_event_streams_per_address: int = Field(
+        20, ge=1, validation_alias=_env("RIGHTSDESK_MAX_EVENT_STREAMS_PER_ADDRESS")
+    )
+    max_event_streams_per_session: int = Field(
+        2, ge=1, validation_alias=_env("RIGHTSDESK_MAX_EVENT_STREAMS_PER_SESSION")
+    )
+    rate_sms_per_sender: str = Field(
+        "10/minute", pattern=RATE_PATTERN, validation_alias=_env("RIGHTSDESK_RATE_SMS_PER_SENDER")
+    )
 
     twilio_account_sid: str | None = Field(None, validation_alias=_env("TWILIO_ACCOUNT_SID"))
     twilio_auth_token: str | None = Field(None, validation_alias=_env("TWILIO_AUTH_TOKEN"))

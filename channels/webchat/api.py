@@ -5,7 +5,9 @@ Contract: ``{"session_id": optional, "text": "..."}`` -> ``{"session_id", "langu
 a session gets a new, unguessable one. Bad input gets a 422 with a plain message and changes nothing. While an
 officer has the conversation the answer has no messages (the officer answers; the page gets it over the event
 stream, :mod:`channels.webchat.events`). History items carry their transcript ``id``, ``direction`` and ``from``
-(``assistant``, ``office`` or ``family``); the page shows each id once, whichever way it arrived.
+(``assistant``, ``office`` or ``family``); the page shows each id once, whichever way it arrived. Requests are
+counted against the abuse limits (:mod:`channels.webchat.limits`): over one, 429 with a message in the
+conversation's language.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from starlette.concurrency import run_in_threadpool
 
 from channels.chat import MAX_MESSAGE_CHARS, ChatService
 from channels.conversations import find_conversation, start_conversation, transcript
+from channels.language import detect_language
 from channels.webchat.events import message_event
+from channels.webchat.limits import count_request
 from rightsdesk.deps import get_chat
 from ticketing.database import unit_of_work
 
@@ -60,22 +64,38 @@ class HistoryIn(BaseModel):
 UNKNOWN_SESSION = "This conversation was not found (it may have expired). Start a new one without a session_id."
 
 
-def _open_conversation(request: Request, session_id: str | None) -> tuple[int, str]:
-    """The conversation of ``session_id``, or a new one (404 for an unknown session); a worker thread."""
-    with unit_of_work(request.app.state.session_factory) as db_session:
-        if session_id:
-            conversation = find_conversation(db_session=db_session, token=session_id)
-            if conversation is None:
-                raise HTTPException(status_code=404, detail=UNKNOWN_SESSION)
-            return conversation.id, session_id
+def _open_conversation(request: Request, body: ChatIn) -> tuple[int, str]:
+    """The conversation of ``body.session_id`` (404 if unknown), or a new one; counted against the limits.
+
+    Runs in a worker thread. A refused request (429) starts no conversation and stores nothing.
+    """
+    factory = request.app.state.session_factory
+    if body.session_id:
+        with unit_of_work(factory) as db_session:
+            conversation = find_conversation(db_session=db_session, token=body.session_id)
+        # Unknown sessions count too: guessing session ids is limited like everything else.
+        count_request(
+            request,
+            language=conversation.language if conversation else body.language or "en",
+            conversation_id=conversation.id if conversation else None,
+            message=True,
+        )
+        if conversation is None:
+            raise HTTPException(status_code=404, detail=UNKNOWN_SESSION)
+        return conversation.id, body.session_id
+    language = body.language or detect_language(body.text).language
+    count_request(request, language=language, new_conversation=True)
+    with unit_of_work(factory) as db_session:
         conversation, token = start_conversation(db_session=db_session, channel="web")
-        return conversation.id, token
+    # Its first message counts against the new conversation like every later one.
+    count_request(request, language=language, conversation_id=conversation.id, message=True, address=False)
+    return conversation.id, token
 
 
 @router.post("", response_model=ChatOut)
 async def post_chat(body: ChatIn, request: Request, chat: ChatService = Depends(get_chat)) -> ChatOut:
     """Answer one message; start a conversation when no session is given."""
-    conversation_id, token = await run_in_threadpool(_open_conversation, request, body.session_id)
+    conversation_id, token = await run_in_threadpool(_open_conversation, request, body)
     # `language` is the page's toggle: an explicit choice, like typing "español".
     reply = await chat.handle(conversation_id, body.text, chosen_language=body.language, display=body.display)
     request.app.state.transcript_watcher.nudge()
@@ -85,11 +105,16 @@ async def post_chat(body: ChatIn, request: Request, chat: ChatService = Depends(
 @router.post("/history")
 def post_history(body: HistoryIn, request: Request) -> dict[str, Any]:
     """The conversation's messages after ``after`` (for a reload, or replies that came later)."""
-    with unit_of_work(request.app.state.session_factory) as db_session:
+    factory = request.app.state.session_factory
+    with unit_of_work(factory) as db_session:
         conversation = find_conversation(db_session=db_session, token=body.session_id)
-        if conversation is None:
-            raise HTTPException(status_code=404, detail=UNKNOWN_SESSION)
+        language = conversation.language if conversation else "en"
+    # Counted outside the transaction: a worker thread never holds two database connections at once.
+    count_request(request, language=language)
+    if conversation is None:
+        raise HTTPException(status_code=404, detail=UNKNOWN_SESSION)
+    with unit_of_work(factory) as db_session:
         items = [
             message_event(m) for m in transcript(db_session=db_session, conversation=conversation, after_id=body.after)
         ]
-        return {"language": conversation.language, "messages": items, "with_person": bool(conversation.handoff_officer)}
+    return {"language": conversation.language, "messages": items, "with_person": bool(conversation.handoff_officer)}
