@@ -97,6 +97,10 @@ class Settings(BaseSettings):
     max_event_streams_per_session: int = Field(
         2, ge=1, validation_alias=_env("RIGHTSDESK_MAX_EVENT_STREAMS_PER_SESSION")
     )
+    # A family's web session id stops working after this long without a message from them, and this long after
+    # the conversation began (shared computers: the next person must not find it).
+    chat_idle_minutes: int = Field(60, gt=0, validation_alias=_env("RIGHTSDESK_CHAT_IDLE_MINUTES"))
+    chat_max_hours: int = Field(12, gt=0, validation_alias=_env("RIGHTSDESK_CHAT_MAX_HOURS"))
     rate_sms_per_sender: str = Field(
         "10/minute", pattern=RATE_PATTERN, validation_alias=_env("RIGHTSDESK_RATE_SMS_PER_SENDER")
     )

@@ -7,22 +7,27 @@ officer has the conversation the answer has no messages (the officer answers; th
 stream, :mod:`channels.webchat.events`). History items carry their transcript ``id``, ``direction`` and ``from``
 (``assistant``, ``office`` or ``family``); the page shows each id once, whichever way it arrived. Requests are
 counted against the abuse limits (:mod:`channels.webchat.limits`): over one, 429 with a message in the
-conversation's language.
+conversation's language. A session id stops working once the family ends the conversation (``POST
+/api/chat/end``) or it has been idle or open too long (:mod:`channels.webchat.sessions`); it then gets 404 like an
+unknown one.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from channels.chat import MAX_MESSAGE_CHARS, ChatService
-from channels.conversations import find_conversation, start_conversation, transcript
+from channels.conversations import end_conversation, find_conversation, start_conversation, transcript
 from channels.language import detect_language
-from channels.webchat.events import message_event
+from channels.models import Conversation
+from channels.webchat.events import MAX_ID, message_event
 from channels.webchat.limits import count_request
+from channels.webchat.sessions import session_policy
+from identity.verification.service import forget_answers
 from rightsdesk.deps import get_chat
 from ticketing.database import unit_of_work
 
@@ -58,7 +63,13 @@ class HistoryIn(BaseModel):
     """Which conversation, and the last message id the client has."""
 
     session_id: str = Field(max_length=200)
-    after: int = Field(0, ge=0)
+    after: int = Field(0, ge=0, le=MAX_ID)
+
+
+class EndIn(BaseModel):
+    """The conversation the family ends."""
+
+    session_id: str = Field(max_length=200)
 
 
 UNKNOWN_SESSION = "This conversation was not found (it may have expired). Start a new one without a session_id."
@@ -72,7 +83,9 @@ def _open_conversation(request: Request, body: ChatIn) -> tuple[int, str]:
     factory = request.app.state.session_factory
     if body.session_id:
         with unit_of_work(factory) as db_session:
-            conversation = find_conversation(db_session=db_session, token=body.session_id)
+            conversation = find_conversation(
+                db_session=db_session, token=body.session_id, policy=session_policy(request.app.state.settings)
+            )
         # Unknown sessions count too: guessing session ids is limited like everything else.
         count_request(
             request,
@@ -107,7 +120,9 @@ def post_history(body: HistoryIn, request: Request) -> dict[str, Any]:
     """The conversation's messages after ``after`` (for a reload, or replies that came later)."""
     factory = request.app.state.session_factory
     with unit_of_work(factory) as db_session:
-        conversation = find_conversation(db_session=db_session, token=body.session_id)
+        conversation = find_conversation(
+            db_session=db_session, token=body.session_id, policy=session_policy(request.app.state.settings)
+        )
         language = conversation.language if conversation else "en"
     # Counted outside the transaction: a worker thread never holds two database connections at once.
     count_request(request, language=language)
@@ -118,3 +133,24 @@ def post_history(body: HistoryIn, request: Request) -> dict[str, Any]:
             message_event(m) for m in transcript(db_session=db_session, conversation=conversation, after_id=body.after)
         ]
     return {"language": conversation.language, "messages": items, "with_person": bool(conversation.handoff_officer)}
+
+
+@router.post("/end", status_code=204)
+def end_chat(body: EndIn, request: Request) -> Response:
+    """The family ends the conversation ("End conversation"): its session id and any verification stop working.
+
+    Answers 204 whether or not the session existed (so it tells nothing about session ids).
+    """
+    factory = request.app.state.session_factory
+    with unit_of_work(factory) as db_session:
+        conversation = find_conversation(
+            db_session=db_session, token=body.session_id, policy=session_policy(request.app.state.settings)
+        )
+        language = conversation.language if conversation else "en"
+    count_request(request, language=language)
+    if conversation is not None:
+        with unit_of_work(factory) as db_session:
+            ended = db_session.get_one(Conversation, conversation.id)
+            end_conversation(db_session=db_session, conversation=ended)
+            forget_answers(db_session=db_session, sender_id=ended.rasa_sender, identity_too=True)
+    return Response(status_code=204)

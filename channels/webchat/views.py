@@ -32,6 +32,8 @@ TEXT = {
         "office": "Privacy office",
         "new_tab": "(opens in a new tab)",
         "starters": "Common questions",
+        "end": "End conversation",
+        "ended": "The conversation has ended and is no longer shown here. Anyone using this device next starts afresh.",
     },
     "es": {
         "title": "Pregunte sobre los datos de su hijo o hija",
@@ -55,6 +57,9 @@ TEXT = {
         "office": "Oficina de privacidad",
         "new_tab": "(se abre en una pestaña nueva)",
         "starters": "Preguntas frecuentes",
+        "end": "Terminar conversación",
+        "ended": "La conversación terminó y ya no se muestra aquí. Quien use este dispositivo después empieza de "
+        "nuevo.",
     },
 }
 
@@ -83,4 +88,8 @@ async def chat_page(request: Request) -> Any:
     other = "es" if lang == "en" else "en"
     days = request.app.state.knowledge.district.retention.conversation_days
     text = {k: v.format(days=days) for k, v in TEXT[lang].items()}
-    return render_page(request, "chat.html", lang, f"/?lang={other}", nav="chat", x=text, starters=STARTERS[lang])
+    # Both languages' words for the controls that follow the conversation's language once it has one.
+    both = {code: {key: TEXT[code][key] for key in ("end", "ended")} for code in TEXT}
+    return render_page(
+        request, "chat.html", lang, f"/?lang={other}", nav="chat", x=text, starters=STARTERS[lang], both=both
+    )
