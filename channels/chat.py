@@ -92,6 +92,11 @@ class ChatReply:
     message_ids: list[int] = field(default_factory=list)
 
 
+def printable(text: str) -> str:
+    """``text`` without NUL characters (PostgreSQL cannot store them; nobody types them)."""
+    return text.replace("\x00", "")
+
+
 def _is_payload(text: str) -> bool:
     """Button payloads ("/affirm", "/ask_rights{...}") carry no language evidence."""
     return text.startswith("/")
@@ -124,7 +129,7 @@ def record_family_message(
     page's toggle); it wins over detection. ``display`` is what the family saw for a button payload.
     """
     text = hold_verification_answer(
-        db_session=db_session, conversation=conversation, text=text.strip()[:MAX_MESSAGE_CHARS]
+        db_session=db_session, conversation=conversation, text=printable(text).strip()[:MAX_MESSAGE_CHARS]
     )
     message = record_inbound(
         db_session=db_session,

@@ -96,7 +96,8 @@ def create_app(settings: Settings) -> FastAPI:
             await app.state.rasa.close()
             app.state.engine.dispose()
 
-    app = FastAPI(title="Family Data Rights Desk", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # No public schema (review F19): the routes are documented in the README, not advertised to the internet.
+    app = FastAPI(title="Family Data Rights Desk", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     engine = make_engine(settings.database_url)
     app.state.settings = settings
     app.state.engine = engine

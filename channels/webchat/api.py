@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
-from channels.chat import MAX_MESSAGE_CHARS, ChatService
+from channels.chat import MAX_MESSAGE_CHARS, ChatService, printable
 from channels.conversations import end_conversation, find_conversation, start_conversation, transcript
 from channels.language import detect_language
 from channels.models import Conversation
@@ -46,7 +46,7 @@ class ChatIn(BaseModel):
     @field_validator("text")
     @classmethod
     def _not_blank(cls, value: str) -> str:
-        if not value.strip():
+        if not printable(value).strip():
             raise ValueError("the message is empty")
         return value
 
