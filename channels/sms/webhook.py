@@ -5,12 +5,17 @@ called as the public sees it (``RIGHTSDESK_PUBLIC_URL`` + the path), so the chec
 terminates TLS or rewrites the host. A missing or bad signature gets 403 and changes nothing. The webhook answers
 with empty TwiML as soon as the message is stored (Twilio gives up after 15 seconds); the assistant answers in
 the background and its reply goes out through the outbox. Logs name the MessageSid, never a number or a body.
+
+A sender over ``RIGHTSDESK_RATE_SMS_PER_SENDER`` gets 429 (Retry-After): the message is recorded, not stored or
+answered, and the family is told once per window, in their conversation's language, to wait and send it again.
+STOP, START and HELP are always honoured.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import time
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, Response
@@ -20,8 +25,12 @@ from starlette.datastructures import FormData, UploadFile
 from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator, get_signature_algorithm
 
 from channels.chat import MAX_MESSAGE_CHARS, ChatService
-from channels.contacts import BadContact, normalize_phone
+from channels.contacts import BadContact, contact_hash, normalize_phone
+from channels.limits.messages import limit_message
+from channels.limits.rates import Rate
+from channels.limits.service import Limiter
 from channels.outbox.service import record_delivery_status
+from channels.sms.keywords import classify
 from channels.sms.service import (
     DuplicateSms,
     InboundSms,
@@ -30,6 +39,7 @@ from channels.sms.service import (
     ensure_sms_conversation,
     needs_conversation,
     receive_sms,
+    record_limited_sms,
 )
 from knowledge.service import KnowledgeService
 from rightsdesk.deps import get_chat, get_settings
@@ -109,6 +119,32 @@ def _receive(factory: sessionmaker[Session], sms: InboundSms, knowledge: Knowled
         return None
 
 
+def _over_limit(request: Request, sms: InboundSms) -> float | None:
+    """Count an ordinary message against its sender's limit; over it, record it unanswered (a worker thread).
+
+    STOP, START and HELP are never counted: they are always honoured. Returns the seconds to wait, or None.
+    """
+    settings: Settings = request.app.state.settings
+    limiter: Limiter = request.app.state.limiter
+    rate = Rate.parse(settings.rate_sms_per_sender)
+    if rate is None or classify(sms.body) is not None:
+        return None
+    sender = "sms:sender:" + contact_hash(sms.from_number)
+    exceeded = limiter.hit([(sender, rate)])
+    if exceeded is None:
+        return None
+    # The family is told once per window (each notice is a text the district pays for).
+    tell = limiter.once(f"{sender}:told:{int(time.time() // rate.seconds)}", rate.seconds)
+    wait = exceeded.retry_after
+    with unit_of_work(request.app.state.session_factory) as db_session:
+        record_limited_sms(
+            db_session=db_session,
+            sms=sms,
+            notice=(lambda language: limit_message("sms", language, wait)) if tell else None,
+        )
+    return wait
+
+
 def _twiml() -> Response:
     return Response(EMPTY_TWIML, media_type="application/xml")
 
@@ -136,6 +172,12 @@ async def inbound_sms(
         body=str(form.get("Body") or "")[:MAX_MESSAGE_CHARS],
         num_media=int(num_media) if num_media.isdigit() else 0,
     )
+    wait = await run_in_threadpool(_over_limit, request, sms)
+    if wait is not None:
+        log.info("sms %s: over the sender's limit; not answered", message_sid)
+        return Response(
+            EMPTY_TWIML, status_code=429, media_type="application/xml", headers={"Retry-After": str(int(wait))}
+        )
     outcome = await run_in_threadpool(_receive, request.app.state.session_factory, sms, request.app.state.knowledge)
     if outcome is None:
         log.info("sms %s: redelivery ignored", message_sid)
