@@ -11,11 +11,12 @@ The steps, for one conversation (known only by Rasa's pseudonymous sender id):
    who may receive one, a 6-digit code goes to the contact ON FILE through the outbox. The outcome is
    ``code_sent`` either way: the family hears the same words whether or not anything matched.
 3. :func:`check_code` compares the typed code in constant time. Codes are single use, kept as keyed salted
-   hashes, expire 10 minutes after they were asked for; 5 wrong tries lock the conversation, and the person the
-   code went to, for 30 minutes; at most 3 codes an hour go to a person, and a conversation may ask for at most 3
-   an hour. The code goes to the outbox as a sensitive message: encrypted at rest, its text removed once it
-   has left, never sent again. An unmatched conversation goes through exactly the same states (its "code"
-   expires, its wrong tries count and lock it), so no sequence of answers tells a match from a miss.
+   hashes, expire 10 minutes after they were asked for; 5 wrong tries lock the conversation, and 5 wrong tries
+   at the codes of one person, across conversations, lock that person, for 30 minutes; at most 3 codes an hour
+   go to a person, and a conversation may ask for at most 3 an hour. The code goes to the outbox as a sensitive
+   message: encrypted at rest, its text removed once it has left, never sent again. An unmatched conversation
+   goes through exactly the same states (its "code" expires, its wrong tries count and lock it), so no sequence
+   of answers tells a match from a miss.
 4. :func:`verified_identity` is what a request is opened with, for an hour after the code was right.
 
 Every function takes ``now`` (the clock) and ``policy``, so tests drive time and limits directly.
@@ -379,6 +380,35 @@ def resend_code(
     return BirthDateResult(BirthDateOutcome.code_sent)
 
 
+def _count_against_person(
+    db_session: Session, code: VerificationCode, now: datetime, policy: VerificationPolicy
+) -> None:
+    """Wrong tries count per person too, across conversations (review F12).
+
+    Once the codes sent to one person within the window have taken ``max_wrong_tries`` wrong tries between them,
+    wherever they were typed, the person is locked for the lockout and every open code of theirs stops working.
+    The conversations are not told: each hears "wrong" as an unmatched one would, until its own tries lock it.
+    """
+    db_session.flush()
+    tries = db_session.scalar(
+        select(func.coalesce(func.sum(VerificationCode.wrong_tries), 0)).where(
+            VerificationCode.person_id == code.person_id, VerificationCode.created_at > now - policy.window
+        )
+    )
+    if int(tries or 0) < policy.max_wrong_tries:
+        return
+    code.locks_person_until = now + policy.lockout
+    db_session.execute(
+        update(VerificationCode)
+        .where(
+            VerificationCode.person_id == code.person_id,
+            VerificationCode.used_at.is_(None),
+            VerificationCode.void_at.is_(None),
+        )
+        .values(void_at=now)
+    )
+
+
 def check_code(
     *,
     db_session: Session,
@@ -431,6 +461,7 @@ def check_code(
     session.wrong_tries += 1
     if code is not None:
         code.wrong_tries += 1
+        _count_against_person(db_session, code, now, policy)
     if session.wrong_tries >= policy.max_wrong_tries:
         session.locked_until = now + policy.lockout
         session.wrong_tries = 0

@@ -437,3 +437,32 @@ def test_a_code_never_rests_in_clear_in_the_outbox_and_is_gone_once_sent(db: ses
     with unit_of_work(db) as db_session, pytest.raises(ValueError):
         body_of(db_session.get_one(OutboxMessage, queued.id))  # and it is never sent again
     assert type_code(db, "c1", code) is CodeOutcome.verified  # the family typed it: it still works
+
+
+def test_wrong_codes_count_per_person_across_conversations(db: sessionmaker[Session]) -> None:
+    """Issue 11, F12: 2 + 2 + 1 wrong tries spread over three conversations lock the person, as 5 in one would."""
+    senders = ["spread-1", "spread-2", "spread-3"]
+    for minute, sender in enumerate(senders):
+        assert give_birth_date(db, sender, "4/17/2013", ANA, NOW + timedelta(minutes=minute)) == "code_sent"
+    right = last_code(db, ANA_SMS)  # the code of the third conversation
+    wrong = "111111" if right != "111111" else "222222"
+    at = NOW + timedelta(minutes=5)
+    outcomes = [type_code(db, sender, wrong, at) for sender in ("spread-1", "spread-1", "spread-2", "spread-2")]
+    assert outcomes == [CodeOutcome.wrong] * 4
+    assert type_code(db, "spread-3", wrong, at) is CodeOutcome.wrong  # the fifth, in a third conversation
+    with unit_of_work(db) as db_session:
+        locks = db_session.scalar(text("SELECT count(*) FROM verification_codes WHERE locks_person_until IS NOT NULL"))
+    assert locks == 1
+    # The person is locked: even the right code of the last conversation no longer works, and that conversation
+    # hears what an unmatched one would hear.
+    assert type_code(db, "spread-3", right, at) is CodeOutcome.wrong
+    # Once the hour's codes are past, no new code goes to the person until the lockout ends.
+    with unit_of_work(db) as db_session:
+        db_session.execute(
+            text("UPDATE verification_codes SET created_at = created_at - interval '2 hours'")
+            if db_session.get_bind().dialect.name == "postgresql"
+            else text("UPDATE verification_codes SET created_at = datetime(created_at, '-2 hours')")
+        )
+    before = len(sent(db, ANA_SMS))
+    assert give_birth_date(db, "spread-4", "4/17/2013", ANA, NOW + timedelta(minutes=10)) == "code_sent"
+    assert len(sent(db, ANA_SMS)) == before
