@@ -16,7 +16,8 @@ The steps, for one conversation (known only by Rasa's pseudonymous sender id):
    go to a person, and a conversation may ask for at most 3 an hour. The code goes to the outbox as a sensitive
    message: encrypted at rest, its text removed once it has left, never sent again. An unmatched conversation
    goes through exactly the same states (its "code" expires, its wrong tries count and lock it), so no sequence
-   of answers tells a match from a miss.
+   of answers tells a match from a miss, and the work after a date of birth is padded to a whole number of
+   ``policy.even_work`` steps, so a match and a miss take the same time too.
 4. :func:`verified_identity` is what a request is opened with, for an hour after the code was right.
 
 Every function takes ``now`` (the clock) and ``policy``, so tests drive time and limits directly.
@@ -26,8 +27,10 @@ from __future__ import annotations
 
 import enum
 import hmac
+import math
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -316,6 +319,15 @@ def _limits(session: VerificationSession, now: datetime, policy: VerificationPol
     return None
 
 
+def _even_out(started: float, policy: VerificationPolicy) -> None:
+    """Sleep until the next multiple of ``policy.even_work`` since ``started`` (matched or not, the same time)."""
+    step = policy.even_work.total_seconds()
+    if step <= 0:
+        return
+    elapsed = time.perf_counter() - started
+    time.sleep(math.ceil(elapsed / step) * step - elapsed)
+
+
 def submit_birth_date(
     *,
     db_session: Session,
@@ -330,6 +342,7 @@ def submit_birth_date(
     """Take the held date of birth and the claim: eligibility, limits, roster match, and a code (see module)."""
     if claim.relationship not in RELATIONSHIPS:
         raise ValueError(f"unknown relationship {claim.relationship!r}")
+    started = time.perf_counter()
     now = now or utcnow()
     session = _session(db_session, sender_id)
     assert session is not None
@@ -354,6 +367,8 @@ def submit_birth_date(
     session.claimed_restricted = bool(matched and matched[2])
     session.verified_requester_id = session.verified_student_id = session.verified_at = None
     _send_code(db_session, session, language, sender_label, now, policy)
+    db_session.flush()
+    _even_out(started, policy)
     return BirthDateResult(BirthDateOutcome.code_sent)
 
 
@@ -376,7 +391,10 @@ def resend_code(
         return limited
     if session.code_requested_at is None:
         return BirthDateResult(BirthDateOutcome.no_date)
+    started = time.perf_counter()
     _send_code(db_session, session, language, sender_label, now, policy)
+    db_session.flush()
+    _even_out(started, policy)
     return BirthDateResult(BirthDateOutcome.code_sent)
 
 

@@ -466,3 +466,38 @@ def test_wrong_codes_count_per_person_across_conversations(db: sessionmaker[Sess
     before = len(sent(db, ANA_SMS))
     assert give_birth_date(db, "spread-4", "4/17/2013", ANA, NOW + timedelta(minutes=10)) == "code_sent"
     assert len(sent(db, ANA_SMS)) == before
+
+
+def test_matched_and_unmatched_details_take_the_same_time(db: sessionmaker[Session]) -> None:
+    """Issue 11, F13: a match that sends a code and a miss do the same work; the medians differ by under 1 ms."""
+    import statistics
+    import time
+
+    policy = VerificationPolicy(max_codes_per_hour=1000)  # every matched try really sends a code
+    timings: dict[str, list[float]] = {"hit": [], "miss": []}
+    for n in range(25):
+        for kind, typed in (
+            (("hit", "4/17/2013"), ("miss", "4/18/2013")) if n % 2 else (("miss", "4/18/2013"), ("hit", "4/17/2013"))
+        ):
+            sender = f"t-{kind}-{n}"
+            with unit_of_work(db) as db_session:
+                expect_answer(db_session=db_session, sender_id=sender, kind=service.BIRTH_DATE, now=NOW)
+                hold_answer(db_session=db_session, sender_id=sender, text=typed, language="en", now=NOW)
+            started = time.perf_counter()
+            with unit_of_work(db) as db_session:
+                outcome = submit_birth_date(
+                    db_session=db_session,
+                    sender_id=sender,
+                    claim=ANA,
+                    language="en",
+                    today=TODAY,
+                    sender_label=LABEL,
+                    now=NOW,
+                    policy=policy,
+                ).outcome
+            if n:  # the first round warms caches
+                timings[kind].append(time.perf_counter() - started)
+            assert outcome is BirthDateOutcome.code_sent
+    assert len(sent(db, ANA_SMS)) == 25
+    difference = statistics.median(timings["hit"]) - statistics.median(timings["miss"])
+    assert abs(difference) < 0.001, f"{difference * 1000:.2f} ms"
