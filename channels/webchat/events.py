@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from channels.conversations import find_conversation
+from channels.delivery import render_link
 from channels.limits.service import Lease, Limiter
 from channels.models import Conversation, ConversationMessage
 from channels.webchat.limits import count_request, open_stream
@@ -118,7 +119,7 @@ def message_event(message: ConversationMessage) -> dict[str, Any]:
     return {
         "id": message.id,
         "direction": message.direction,
-        "text": data.get("display") or message.text,
+        "text": data.get("display") or render_link(message.text, data),
         "buttons": data.get("buttons", []),
         "article": data.get("article"),
         "from": sender,

@@ -1,7 +1,8 @@
 """Messages from the office to a family, in the family's language, on their channel (``channels.delivery``).
 
 Each function takes ``db_session`` and never commits. The family is reached only through the conversation the
-request came from (the ticket's pseudonymous ``requester_ref``); the help desk never sees a phone number.
+request came from (the ticket's pseudonymous ``requester_ref``); the help desk never sees a phone number. A
+records or follow link is never stored in clear: the message keeps a marker and the link goes sealed beside it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from channels.delivery import Delivery, UnknownConversation, send_to_family
+from channels.delivery import LINK_MARKER, Delivery, UnknownConversation, send_to_family
 from ticketing.family.messages import category_label, long_date, status_label, text
 from ticketing.links.service import FOLLOW_LINK_DAYS, FOLLOW_LINK_VIEW_MINUTES, create_follow_link
 from ticketing.tickets.enums import TicketStatus
@@ -25,13 +26,13 @@ class FamilyUnreachable(RuntimeError):
     """The family's conversation no longer exists (or was destroyed under the retention schedule)."""
 
 
-def _send(db_session: Session, ticket: Ticket, message: str) -> Delivery:
+def _send(db_session: Session, ticket: Ticket, message: str, link: str | None = None) -> Delivery:
     if ticket.purged_at is not None:
         raise FamilyUnreachable("this ticket's data was destroyed under the retention schedule")
     try:
         with db_session.begin_nested():
             return send_to_family(
-                db_session=db_session, requester_ref=ticket.requester_ref, text=message, ticket_id=ticket.id
+                db_session=db_session, requester_ref=ticket.requester_ref, text=message, ticket_id=ticket.id, link=link
             )
     except UnknownConversation as exc:
         raise FamilyUnreachable("the family's conversation no longer exists, so nothing was sent") from exc
@@ -80,7 +81,8 @@ def notify_status(*, db_session: Session, ticket: Ticket, public_url: str) -> De
     try:
         with db_session.begin_nested():
             token = create_follow_link(db_session=db_session, ticket=ticket)
-            return _send(db_session, ticket, status_text(ticket, follow_url(public_url, token)))
+            # The stored message holds a marker; the link itself is sealed (review F6).
+            return _send(db_session, ticket, status_text(ticket, LINK_MARKER), follow_url(public_url, token))
     except FamilyUnreachable:
         log.warning("ticket %s: the family could not be told about the status change", ticket.reference)
         return None
@@ -94,11 +96,11 @@ def send_follow_link(*, db_session: Session, ticket: Ticket, public_url: str) ->
             "follow_only",
             ticket.language,
             reference=ticket.reference,
-            url=follow_url(public_url, token),
+            url=LINK_MARKER,
             days=FOLLOW_LINK_DAYS,
             minutes=FOLLOW_LINK_VIEW_MINUTES,
         )
-        return _send(db_session, ticket, message)
+        return _send(db_session, ticket, message, follow_url(public_url, token))
 
 
 def send_records_link(
@@ -106,7 +108,5 @@ def send_records_link(
 ) -> Delivery:
     """Send the family the records link (``FamilyUnreachable`` if the conversation is gone)."""
     until = long_date(expires_at.astimezone(ZoneInfo(timezone)).date(), ticket.language)
-    message = text(
-        "records", ticket.language, reference=ticket.reference, url=records_url(public_url, token), until=until
-    )
-    return _send(db_session, ticket, message)
+    message = text("records", ticket.language, reference=ticket.reference, url=LINK_MARKER, until=until)
+    return _send(db_session, ticket, message, records_url(public_url, token))
