@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     # the conversation began (shared computers: the next person must not find it).
     chat_idle_minutes: int = Field(60, gt=0, validation_alias=_env("RIGHTSDESK_CHAT_IDLE_MINUTES"))
     chat_max_hours: int = Field(12, gt=0, validation_alias=_env("RIGHTSDESK_CHAT_MAX_HOURS"))
+    # `rightsdesk run` restarts a crashed child (with a growing wait) and gives up, stopping everything, only after
+    # this many crashes of one child within the window.
+    restart_max_failures: int = Field(5, ge=1, validation_alias=_env("RIGHTSDESK_RESTART_MAX_FAILURES"))
+    restart_window_seconds: float = Field(600.0, gt=0, validation_alias=_env("RIGHTSDESK_RESTART_WINDOW_SECONDS"))
     rate_sms_per_sender: str = Field(
         "10/minute", pattern=RATE_PATTERN, validation_alias=_env("RIGHTSDESK_RATE_SMS_PER_SENDER")
     )
