@@ -362,7 +362,7 @@ class ChatService:
     async def _deliver(self, claimed: _Claim, reply: ChatReply) -> bool:
         """Send one claimed message to Rasa and store the answers; False (and a notice) when Rasa is down."""
         try:
-            bot_messages = await self.rasa.send(
+            bot_messages = await self.rasa.send_checked(
                 claimed.sender, claimed.text, {"language": claimed.language, "channel": claimed.channel}
             )
         except RasaUnavailable as exc:

@@ -103,7 +103,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.knowledge = KnowledgeService(settings.district_file, settings.public_url)
-    app.state.rasa = RasaClient(settings.rasa_urls, settings.rasa_token, settings.rasa_timeout_seconds)
+    app.state.rasa = RasaClient(
+        settings.rasa_urls, settings.rasa_token, settings.rasa_timeout_seconds, actions_url=settings.actions_url
+    )
     contacts.configure(settings.secret_key)
     identity_vault.configure(settings.secret_key)
     app.state.chat = ChatService(
