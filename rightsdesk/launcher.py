@@ -299,6 +299,12 @@ class Stack:
                 "--workers",
                 str(settings.gateway_workers),
                 "--no-access-log",
+                # The same trusted proxies as the app's own check (uvicorn trusts 127.0.0.1 unless told).
+                *(
+                    ["--proxy-headers", "--forwarded-allow-ips", ",".join(settings.trusted_proxy_list)]
+                    if settings.trusted_proxy_list
+                    else ["--no-proxy-headers"]
+                ),
                 "--ws",
                 "none",
                 # Open event streams (the chat page) must not hold up a stop.
