@@ -40,7 +40,7 @@ class BenchStack:
 
 
 @contextmanager
-def running_stack(timeout: float = 300) -> Iterator[BenchStack]:
+def running_stack(timeout: float = 300, extra_env: dict[str, str] | None = None) -> Iterator[BenchStack]:
     with tempfile.TemporaryDirectory(prefix="rightsdesk-bench-") as tmp:
         data_dir = Path(tmp)
         ports = [free_port(), free_port(), free_port()]
@@ -50,6 +50,7 @@ def running_stack(timeout: float = 300) -> Iterator[BenchStack]:
             "RIGHTSDESK_PORT": str(ports[0]),
             "RIGHTSDESK_RASA_PORT": str(ports[1]),
             "RIGHTSDESK_ACTIONS_PORT": str(ports[2]),
+            **(extra_env or {}),
         }
         out = data_dir / "run.out"
         with open(out, "wb") as fh:
