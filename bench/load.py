@@ -81,6 +81,7 @@ async def bare_flow(client: httpx.AsyncClient, stack: BenchStack, lang: str, rng
         try:
             response = await client.post(
                 f"{stack.rasa_url}/webhooks/rest/webhook",
+                headers=stack.rasa_headers,
                 json={"sender": sender, "message": text, "metadata": {"language": lang, "channel": "web"}},
             )
             response.raise_for_status()

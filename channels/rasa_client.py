@@ -98,7 +98,11 @@ class RasaClient:
     async def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[BotMessage]:
         """Send one user message and return the assistant's replies."""
         response = await self._post(
-            sender, "/webhooks/rest/webhook", json={"sender": sender, "message": text, "metadata": metadata or {}}
+            sender,
+            "/webhooks/rest/webhook",
+            json={"sender": sender, "message": text, "metadata": metadata or {}},
+            # Rasa's REST channel answers only callers with the shared secret (bot/server/guarded_rest.py).
+            headers={"X-Rightsdesk-Token": self.token},
         )
         return parse_rasa_messages(response.json())
 

@@ -217,6 +217,13 @@ class Settings(BaseSettings):
         return [p.strip() for p in self.trusted_proxies.split(",") if p.strip()]
 
     @property
+    def actions_token(self) -> str:
+        """The secret Rasa presents to the action server (derived from the secret key; review F20)."""
+        from rightsdesk.keyring import derive_key
+
+        return derive_key(self.secret_key, b"rightsdesk action server v1").hex()
+
+    @property
     def smtp_configured(self) -> bool:
         """Whether email can be sent."""
         return bool(self.smtp_host and self.smtp_from)
