@@ -13,9 +13,12 @@ STOP, START and HELP are always honoured.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 import time
+from collections.abc import AsyncIterator
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, Response
@@ -145,6 +148,25 @@ def _over_limit(request: Request, sms: InboundSms) -> float | None:
     return wait
 
 
+_SENDER_LOCKS: dict[str, tuple[asyncio.Lock, int]] = {}
+
+
+@contextlib.asynccontextmanager
+async def _sender_lock(key: str) -> AsyncIterator[None]:
+    """A lock per sender, in this process (dropped when nobody holds or waits for it)."""
+    lock, users = _SENDER_LOCKS.get(key, (asyncio.Lock(), 0))
+    _SENDER_LOCKS[key] = (lock, users + 1)
+    try:
+        async with lock:
+            yield
+    finally:
+        lock, users = _SENDER_LOCKS[key]
+        if users <= 1:
+            del _SENDER_LOCKS[key]
+        else:
+            _SENDER_LOCKS[key] = (lock, users - 1)
+
+
 def _twiml() -> Response:
     return Response(EMPTY_TWIML, media_type="application/xml")
 
@@ -178,7 +200,10 @@ async def inbound_sms(
         return Response(
             EMPTY_TWIML, status_code=429, media_type="application/xml", headers={"Retry-After": str(int(wait))}
         )
-    outcome = await run_in_threadpool(_receive, request.app.state.session_factory, sms, request.app.state.knowledge)
+    # One sender's texts are stored in the order they arrived (the work runs in worker threads, which could
+    # otherwise overtake each other), so they are answered in that order.
+    async with _sender_lock(contact_hash(sms.from_number)):
+        outcome = await run_in_threadpool(_receive, request.app.state.session_factory, sms, request.app.state.knowledge)
     if outcome is None:
         log.info("sms %s: redelivery ignored", message_sid)
         return _twiml()
