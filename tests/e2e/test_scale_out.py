@@ -112,6 +112,8 @@ def scale_out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaleOut]:
         "RIGHTSDESK_REDIS_KEY_PREFIX": prefix,
         "RIGHTSDESK_RASA_URLS": ",".join(rasa_urls),
         "RIGHTSDESK_RASA_TOKEN": uuid.uuid4().hex,
+        # Shared by every process, like the token: the action server's secret derives from it.
+        "RIGHTSDESK_SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
     }
     second: subprocess.Popen[bytes] | None = None
     stack: Stack | None = None
