@@ -409,7 +409,17 @@ def main() -> int:
     from tests.fakes.twilio_server import FakeTwilio
 
     fake = FakeTwilio().start() if args.sms else None
-    extra_env = (
+    # Every question comes from this one machine: the per-address limits that guard the public edge are off here.
+    unlimited = {
+        name: "off"
+        for name in (
+            "RIGHTSDESK_RATE_CHAT_PER_ADDRESS",
+            "RIGHTSDESK_RATE_NEW_CONVERSATIONS_PER_ADDRESS",
+            "RIGHTSDESK_RATE_CHAT_PER_CONVERSATION",
+            "RIGHTSDESK_RATE_SMS_PER_SENDER",
+        )
+    }
+    extra_env = unlimited | (
         {
             "TWILIO_ACCOUNT_SID": fake.account_sid,
             "TWILIO_AUTH_TOKEN": fake.auth_token,

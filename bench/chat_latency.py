@@ -66,6 +66,7 @@ async def converse_rasa(client: httpx.AsyncClient, stack: BenchStack, rounds: in
             started = time.perf_counter()
             response = await client.post(
                 f"{stack.rasa_url}/webhooks/rest/webhook",
+                headers=stack.rasa_headers,
                 json={"sender": sender, "message": text, "metadata": {"language": lang, "channel": "web"}},
             )
             timings.append(time.perf_counter() - started)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -38,6 +39,12 @@ class BenchStack:
     @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def rasa_headers(self) -> dict[str, str]:
+        """What a caller of Rasa's REST channel presents (the stack's generated Rasa token)."""
+        token = json.loads((self.data_dir / "secrets.json").read_text())["rasa_token"]
+        return {"X-Rightsdesk-Token": token}
 
 
 @dataclass

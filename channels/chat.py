@@ -18,20 +18,25 @@ and :meth:`ChatService.answer_pending` answers it in the background, oldest firs
 
 When Rasa is down the family is told their message is saved; :meth:`ChatService.retry_pending` (run by the
 gateway every few seconds) answers it once Rasa is back, and the web page shows the late reply.
+
+The service is called from the gateway's event loop, but its database work and language detection run in worker
+threads (:func:`starlette.concurrency.run_in_threadpool`): one slow message or a busy database never holds up
+another family, the console or the Twilio webhook. Only the call to Rasa is awaited on the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from channels.conversations import pending_messages, record_inbound, record_outbound
 from channels.fallback import FallbackDetector
@@ -87,6 +92,11 @@ class ChatReply:
     message_ids: list[int] = field(default_factory=list)
 
 
+def printable(text: str) -> str:
+    """``text`` without NUL characters (PostgreSQL cannot store them; nobody types them)."""
+    return text.replace("\x00", "")
+
+
 def _is_payload(text: str) -> bool:
     """Button payloads ("/affirm", "/ask_rights{...}") carry no language evidence."""
     return text.startswith("/")
@@ -119,7 +129,7 @@ def record_family_message(
     page's toggle); it wins over detection. ``display`` is what the family saw for a button payload.
     """
     text = hold_verification_answer(
-        db_session=db_session, conversation=conversation, text=text.strip()[:MAX_MESSAGE_CHARS]
+        db_session=db_session, conversation=conversation, text=printable(text).strip()[:MAX_MESSAGE_CHARS]
     )
     message = record_inbound(
         db_session=db_session,
@@ -151,6 +161,15 @@ def record_family_message(
     return message
 
 
+@dataclass(frozen=True)
+class _Recorded:
+    """What storing a family's message decided: the reply language, and the message claimed for Rasa (if any)."""
+
+    language: str
+    to_office: bool
+    claimed: _Claim | None
+
+
 class ChatService:
     """Runs conversation turns against Rasa."""
 
@@ -166,7 +185,43 @@ class ChatService:
         # The district configuration (for the ticket a person answers); without it no ticket is opened.
         self.district = district
         self.fallback = fallback or FallbackDetector.from_bot_domain()
-        self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # One lock per conversation with a turn in progress (removed when nobody holds or waits for it, so the
+        # table does not grow with every conversation ever seen).
+        self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def _conversation_lock(self, conversation_id: int) -> AsyncIterator[None]:
+        lock, users = self._locks.get(conversation_id, (asyncio.Lock(), 0))
+        self._locks[conversation_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[conversation_id]
+            if users <= 1:
+                del self._locks[conversation_id]
+            else:
+                self._locks[conversation_id] = (lock, users - 1)
+
+    def _record(self, conversation_id: int, text: str, chosen_language: str | None, display: str | None) -> _Recorded:
+        """Store the family's message (a worker thread: detection and database work stay off the event loop)."""
+        with unit_of_work(self.session_factory) as db_session:
+            conversation = db_session.get_one(Conversation, conversation_id)
+            message = record_family_message(
+                db_session=db_session,
+                conversation=conversation,
+                text=text,
+                chosen_language=chosen_language,
+                display=display,
+            )
+            to_office = message.status == "office"
+            # The common case, nothing older waiting: claim this message in the same transaction.
+            claimed = (
+                None
+                if to_office or self._oldest_pending(db_session, conversation_id) != message.id
+                else self._claim(db_session, conversation, message)
+            )
+            return _Recorded(conversation.language, to_office, claimed)
 
     async def handle(
         self, conversation_id: int, text: str, chosen_language: str | None = None, display: str | None = None
@@ -176,43 +231,41 @@ class ChatService:
         ``chosen_language`` is a language the family picked explicitly (the page's toggle); it wins over detection.
         ``display`` is what the family saw for a button payload (its title), kept for the transcript.
         """
-        async with self._locks[conversation_id]:
-            with unit_of_work(self.session_factory) as db_session:
-                conversation = db_session.get_one(Conversation, conversation_id)
-                message = record_family_message(
-                    db_session=db_session,
-                    conversation=conversation,
-                    text=text,
-                    chosen_language=chosen_language,
-                    display=display,
-                )
-                language = conversation.language
-                to_office = message.status == "office"
-                # The common case, nothing older waiting: claim this message in the same transaction.
-                claimed = (
-                    None
-                    if to_office or self._oldest_pending(db_session, conversation_id) != message.id
-                    else (self._claim(db_session, conversation, message))
-                )
-            reply = ChatReply(language=language)
-            if to_office:
+        async with self._conversation_lock(conversation_id):
+            recorded = await run_in_threadpool(self._record, conversation_id, text, chosen_language, display)
+            reply = ChatReply(language=recorded.language)
+            if recorded.to_office:
                 # An officer has the conversation: the assistant stays silent; the officer answers.
                 return reply
-            if claimed is not None:
+            if recorded.claimed is not None:
                 # Newer messages of this conversation wait on the lock and answer themselves.
-                await self._deliver(claimed, reply)
+                await self._deliver(recorded.claimed, reply)
             else:
                 await self._answer_pending(conversation_id, reply)
             return reply
 
+    def _language_of(self, conversation_id: int) -> str:
+        with unit_of_work(self.session_factory) as db_session:
+            return db_session.get_one(Conversation, conversation_id).language
+
     async def answer_pending(self, conversation_id: int) -> ChatReply:
         """Answer whatever the conversation has waiting, oldest first (SMS answers in the background)."""
-        async with self._locks[conversation_id]:
-            with unit_of_work(self.session_factory) as db_session:
-                language = db_session.get_one(Conversation, conversation_id).language
-            reply = ChatReply(language=language)
+        async with self._conversation_lock(conversation_id):
+            reply = ChatReply(language=await run_in_threadpool(self._language_of, conversation_id))
             await self._answer_pending(conversation_id, reply)
             return reply
+
+    def _claim_oldest(self, conversation_id: int) -> _Claim | None:
+        """Claim the conversation's oldest pending message (a worker thread); None when there is nothing to do."""
+        with unit_of_work(self.session_factory) as db_session:
+            oldest = self._oldest_pending(db_session, conversation_id)
+            if oldest is None:
+                return None
+            message = db_session.get_one(ConversationMessage, oldest)
+            if message.status != "pending":
+                return None
+            conversation = db_session.get_one(Conversation, conversation_id)
+            return self._claim(db_session, conversation, message)
 
     async def _answer_pending(self, conversation_id: int, reply: ChatReply) -> None:
         """Answer this conversation's pending messages, oldest first (the caller holds its lock).
@@ -221,15 +274,7 @@ class ChatService:
         answers the rest once it is done, so replies keep the order of the messages.
         """
         while True:
-            with unit_of_work(self.session_factory) as db_session:
-                oldest = self._oldest_pending(db_session, conversation_id)
-                if oldest is None:
-                    return
-                message = db_session.get_one(ConversationMessage, oldest)
-                if message.status != "pending":
-                    return
-                conversation = db_session.get_one(Conversation, conversation_id)
-                claimed = self._claim(db_session, conversation, message)
+            claimed = await run_in_threadpool(self._claim_oldest, conversation_id)
             if claimed is None:
                 return
             if not await self._deliver(claimed, reply):
@@ -272,32 +317,26 @@ class ChatService:
             attempt,
         )
 
-    async def _deliver(self, claimed: _Claim, reply: ChatReply) -> bool:
-        """Send one claimed message to Rasa and store the answers; False (and a notice) when Rasa is down."""
-        try:
-            bot_messages = await self.rasa.send(
-                claimed.sender, claimed.text, {"language": claimed.language, "channel": claimed.channel}
+    def _keep_pending(self, claimed: _Claim, notice: BotMessage) -> int | None:
+        """Rasa did not answer: the message waits for the retry loop; the family is told once (a worker thread).
+
+        Returns the transcript id of the stored notice, or None when the family was told already.
+        """
+        with unit_of_work(self.session_factory) as db_session:
+            db_session.execute(
+                update(ConversationMessage).where(ConversationMessage.id == claimed.message_id).values(status="pending")
             )
-        except RasaUnavailable as exc:
-            log.warning("rasa unavailable for conversation %s: %s", claimed.conversation_id, exc)
-            notice = BotMessage(text=SAVED_NOTICE.get(reply.language, SAVED_NOTICE["en"]))
-            with unit_of_work(self.session_factory) as db_session:
-                db_session.execute(
-                    update(ConversationMessage)
-                    .where(ConversationMessage.id == claimed.message_id)
-                    .values(status="pending")
-                )
-                # The family is told once per message, not at every retry (on SMS each notice is a text).
-                if claimed.attempt == 1:
-                    conversation = db_session.get_one(Conversation, claimed.conversation_id)
-                    stored = record_outbound(db_session=db_session, conversation=conversation, text=notice.text)
-                    reply.message_ids.append(stored.id)
-                    if conversation.channel == "sms":
-                        queue_sms_replies(db_session=db_session, conversation=conversation, messages=[notice])
-            if claimed.attempt == 1 or not reply.messages:
-                reply.messages.append(notice)
-            reply.delivered = False
-            return False
+            # The family is told once per message, not at every retry (on SMS each notice is a text).
+            if claimed.attempt != 1:
+                return None
+            conversation = db_session.get_one(Conversation, claimed.conversation_id)
+            stored = record_outbound(db_session=db_session, conversation=conversation, text=notice.text)
+            if conversation.channel == "sms":
+                queue_sms_replies(db_session=db_session, conversation=conversation, messages=[notice])
+            return stored.id
+
+    def _store_answers(self, claimed: _Claim, bot_messages: list[BotMessage]) -> tuple[list[BotMessage], list[int]]:
+        """Store Rasa's replies and mark the message answered (a worker thread); returns the replies and their ids."""
         with unit_of_work(self.session_factory) as db_session:
             conversation = db_session.get_one(Conversation, claimed.conversation_id)
             conversation.rasa_language = claimed.language
@@ -318,6 +357,25 @@ class ChatService:
                 .where(ConversationMessage.id == claimed.message_id)
                 .values(status="answered")
             )
+            return bot_messages, ids
+
+    async def _deliver(self, claimed: _Claim, reply: ChatReply) -> bool:
+        """Send one claimed message to Rasa and store the answers; False (and a notice) when Rasa is down."""
+        try:
+            bot_messages = await self.rasa.send_checked(
+                claimed.sender, claimed.text, {"language": claimed.language, "channel": claimed.channel}
+            )
+        except RasaUnavailable as exc:
+            log.warning("rasa unavailable for conversation %s: %s", claimed.conversation_id, exc)
+            notice = BotMessage(text=SAVED_NOTICE.get(reply.language, SAVED_NOTICE["en"]))
+            stored = await run_in_threadpool(self._keep_pending, claimed, notice)
+            if stored is not None:
+                reply.message_ids.append(stored)
+            if claimed.attempt == 1 or not reply.messages:
+                reply.messages.append(notice)
+            reply.delivered = False
+            return False
+        bot_messages, ids = await run_in_threadpool(self._store_answers, claimed, bot_messages)
         reply.messages.extend(bot_messages)
         reply.message_ids.extend(ids)
         return True
@@ -339,9 +397,8 @@ class ChatService:
         log.info("conversation %s: not understood twice, a person was brought in", conversation.id)
         return [BotMessage(text=text)]
 
-    async def retry_pending(self, older_than: timedelta = timedelta(seconds=5)) -> int:
-        """Answer messages left pending while Rasa was down; returns how many conversations were retried."""
-        cutoff = utcnow() - older_than
+    def _waiting(self, cutoff: datetime) -> list[tuple[int, str]]:
+        """Conversations with a message left pending before ``cutoff`` (a worker thread)."""
         with unit_of_work(self.session_factory) as db_session:
             # A message stuck in "sending" (its worker died mid-turn) goes back to pending.
             db_session.execute(
@@ -352,12 +409,18 @@ class ChatService:
                 )
                 .values(status="pending")
             )
-            waiting = {
-                (m.conversation_id, m.conversation.language)
-                for m in pending_messages(db_session=db_session)
-                if m.created_at < cutoff
-            }
-        for conversation_id, language in sorted(waiting):
-            async with self._locks[conversation_id]:
+            return sorted(
+                {
+                    (m.conversation_id, m.conversation.language)
+                    for m in pending_messages(db_session=db_session)
+                    if m.created_at < cutoff
+                }
+            )
+
+    async def retry_pending(self, older_than: timedelta = timedelta(seconds=5)) -> int:
+        """Answer messages left pending while Rasa was down; returns how many conversations were retried."""
+        waiting = await run_in_threadpool(self._waiting, utcnow() - older_than)
+        for conversation_id, language in waiting:
+            async with self._conversation_lock(conversation_id):
                 await self._answer_pending(conversation_id, ChatReply(language=language))
         return len(waiting)

@@ -47,7 +47,7 @@ async def _pause(rasa: RasaClient, sender: str, paused: bool) -> None:
 
 
 @router.post("/tickets/{reference}/take-over")
-async def take_over_conversation(
+def take_over_conversation(
     request: Request,
     background: BackgroundTasks,
     ticket: Ticket = Depends(ticket_in_scope_or_404),
@@ -67,7 +67,7 @@ async def take_over_conversation(
 
 
 @router.post("/tickets/{reference}/hand-back")
-async def hand_back_conversation(
+def hand_back_conversation(
     request: Request,
     background: BackgroundTasks,
     ticket: Ticket = Depends(ticket_in_scope_or_404),

@@ -1,10 +1,17 @@
-"""Conversation service: create and find conversations, record the redacted transcript. Never commits."""
+"""Conversation service: create, find and end conversations, record the redacted transcript. Never commits.
+
+A web session id is a bearer token a family may leave on a shared computer, so it stops working when the family
+ends the conversation, after ``RIGHTSDESK_CHAT_IDLE_MINUTES`` without a message from them, and
+``RIGHTSDESK_CHAT_MAX_HOURS`` after it began (:class:`SessionPolicy`, enforced by the server).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -18,7 +25,8 @@ SESSION_ID_BYTES = 32
 
 
 def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    # "surrogatepass": a token that is not valid UTF-8 (JSON allows lone surrogates) hashes to nothing stored.
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def start_conversation(*, db_session: Session, channel: str, language: str = "en") -> tuple[Conversation, str]:
@@ -35,11 +43,38 @@ def start_conversation(*, db_session: Session, channel: str, language: str = "en
     return conversation, token
 
 
-def find_conversation(*, db_session: Session, token: str) -> Conversation | None:
-    """The conversation a session id belongs to."""
+@dataclass(frozen=True)
+class SessionPolicy:
+    """How long a web session id works: ``idle`` since the family's last message, ``lifetime`` since it began."""
+
+    idle: timedelta = timedelta(minutes=60)
+    lifetime: timedelta = timedelta(hours=12)
+
+    def expired(self, conversation: Conversation, now: datetime) -> bool:
+        """Whether ``conversation``'s session id no longer works (ended, idle too long, or too old)."""
+        return (
+            conversation.ended_at is not None
+            or now - conversation.last_active_at > self.idle
+            or now - conversation.created_at > self.lifetime
+        )
+
+
+def find_conversation(
+    *, db_session: Session, token: str, policy: SessionPolicy | None = None, now: datetime | None = None
+) -> Conversation | None:
+    """The conversation a session id belongs to; None when unknown, or (given a ``policy``) ended or expired."""
     if not token or len(token) > 200:
         return None
-    return db_session.scalar(select(Conversation).where(Conversation.token_hash == _hash(token)))
+    conversation = db_session.scalar(select(Conversation).where(Conversation.token_hash == _hash(token)))
+    if conversation is None or (policy is not None and policy.expired(conversation, now or utcnow())):
+        return None
+    return conversation
+
+
+def end_conversation(*, db_session: Session, conversation: Conversation, now: datetime | None = None) -> None:
+    """The family ended the conversation: its session id stops working (shared devices)."""
+    conversation.ended_at = now or utcnow()
+    db_session.flush()
 
 
 def record_inbound(

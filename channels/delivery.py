@@ -9,13 +9,18 @@ ticket's ``requester_ref``); the family's contact details never leave the channe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from channels.contacts import UnreadableContact, decrypt, encrypt
 from channels.conversations import record_outbound
 from channels.models import Conversation
 from channels.sms.outbound import queue_office_message
+
+# Where a link with a live token goes in a stored message; the token itself is kept sealed (review F6).
+LINK_MARKER = "[link]"
 
 
 class UnknownConversation(LookupError):
@@ -32,20 +37,49 @@ class Delivery:
     outbox_ids: tuple[int, ...] = ()
 
 
+def render_link(text: str, data: dict[str, Any] | None) -> str:
+    """A stored message as the family sees it: its sealed link (if any) put back in place of :data:`LINK_MARKER`."""
+    sealed = (data or {}).get("link")
+    if not sealed or LINK_MARKER not in text:
+        return text
+    try:
+        return text.replace(LINK_MARKER, decrypt(str(sealed)), 1)
+    except UnreadableContact:
+        return text
+
+
 def send_to_family(
-    *, db_session: Session, requester_ref: str, text: str, sender: str = "office", ticket_id: int | None = None
+    *,
+    db_session: Session,
+    requester_ref: str,
+    text: str,
+    sender: str = "office",
+    ticket_id: int | None = None,
+    link: str | None = None,
 ) -> Delivery:
-    """Put ``text`` in front of the family of conversation ``requester_ref`` on their channel."""
+    """Put ``text`` in front of the family of conversation ``requester_ref`` on their channel.
+
+    ``link`` (a records or follow link, a live token) goes where ``text`` has :data:`LINK_MARKER`: the transcript
+    keeps the marker and the link sealed (rendered only when the family's page reads it), and on SMS the text goes
+    to the outbox as a sensitive message (encrypted, and forgotten once it has left).
+    """
     conversation = db_session.scalar(select(Conversation).where(Conversation.rasa_sender == requester_ref))
     if conversation is None:
         raise UnknownConversation(requester_ref)
-    message = record_outbound(db_session=db_session, conversation=conversation, text=text, data={"from": sender})
+    data: dict[str, Any] = {"from": sender}
+    if link is not None:
+        data["link"] = encrypt(link)
+    message = record_outbound(db_session=db_session, conversation=conversation, text=text, data=data)
     queued: tuple[int, ...] = ()
     if conversation.channel == "sms":
         queued = tuple(
             m.id
             for m in queue_office_message(
-                db_session=db_session, conversation=conversation, text=text, ticket_id=ticket_id
+                db_session=db_session,
+                conversation=conversation,
+                text=render_link(text, data),
+                ticket_id=ticket_id,
+                sensitive=link is not None,
             )
         )
     return Delivery(conversation.id, conversation.channel, message.id, queued)

@@ -32,7 +32,9 @@ Contract
 The module is pure: no settings, no I/O besides langdetect's own profile data,
 which is loaded once, lazily and thread-safely, with ``DetectorFactory.seed =
 0`` so the same text always yields the same decision.  A call takes well under
-a few milliseconds after warm-up.
+a few milliseconds after warm-up.  Only the first 500 characters are read and
+every pattern runs in linear time, so no message, however crafted, costs more
+than a few milliseconds.
 """
 
 from __future__ import annotations
@@ -73,7 +75,9 @@ class LanguageDecision:
 # ---------------------------------------------------------------------------
 
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
-_EMAIL_RE = re.compile(r"\S+@\S+\.\S+")
+# Linear time: a match starts only where a run of non-space, non-@ characters starts (issue 11, F1: the earlier
+# ``\S+@\S+\.\S+`` backtracked cubically, 2,000 "@" took seconds and froze the gateway).
+_EMAIL_RE = re.compile(r"(?<![^\s@])[^\s@]+@[^\s@]+\.[^\s@]+")
 _SENTENCE_SPLIT_RE = re.compile(r"[.!?¡¿;:\n]+")
 _CHUNK_RE = re.compile(r"\w+(?:['’]\w+)*")
 _CLAUSE_SPLIT_RE = re.compile(r"[,.!?¡¿;:\n]+")
@@ -204,12 +208,14 @@ def explicit_language_request(text: str) -> Language | None:
     only_request_words = all(word in _REQUEST_WORDS or word in _NEGATIONS or _language_of_name(word) for word in words)
     short = len(words) <= 5
     for clause in clauses:
-        joined = " ".join(clause)
+        # Whether the clause is phrased as a request does not depend on which name in it is read: decide it once.
+        phrased_as_request: bool | None = None
         for index, word in enumerate(clause):
             named = _language_of_name(word)
             if named is None:
                 continue
-            before = " ".join(clause[:index]) + " "
+            # A refusal is at most three words before the name ("don't want in Spanish"): read only those.
+            before = " ".join(clause[max(0, index - 3) : index]) + " "
             negated = _NEGATED_REQUEST_RE.search(before) is not None
             requested = _other(named) if negated else named
             if only_request_words:
@@ -217,8 +223,12 @@ def explicit_language_request(text: str) -> Language | None:
             elif short and index > 0 and clause[index - 1] in ("in", "en"):
                 # "info en español", "help in Spanish"
                 votes.add(requested)
-            elif any(pattern.search(joined) for pattern in _REQUEST_PATTERNS):
-                votes.add(requested)
+            else:
+                if phrased_as_request is None:
+                    joined = " ".join(clause)
+                    phrased_as_request = any(pattern.search(joined) for pattern in _REQUEST_PATTERNS)
+                if phrased_as_request:
+                    votes.add(requested)
     if len(votes) == 1:
         return votes.pop()
     return None
@@ -470,7 +480,9 @@ _COMPREHENSION_RE = re.compile(
 _LANGDETECT_LOCK = threading.Lock()
 _langdetect_factory: Any = None
 _MAX_DETECTOR_CHARS = 500
-_MAX_TEXT_CHARS = 2000  # longer messages are judged on their beginning
+# Longer messages are judged on their beginning: the language shows in the first sentences, and the cost of a
+# detection stays bounded whatever a family (or anyone) sends.
+_MAX_TEXT_CHARS = 500
 _MAX_WORD_CHARS = 30  # longer "words" are codes, hashes or keyboard mashing
 
 

@@ -14,9 +14,11 @@ from ticketing.database import Base, UtcDateTime, utcnow
 class Conversation(Base):
     """One family's conversation on one channel.
 
-    The web client holds a random session id; only its SHA-256 is stored. Rasa knows the conversation only by
-    ``rasa_sender``, a random pseudonym. An SMS conversation is found by ``contact_hash`` (a keyed hash of the
-    phone number) and replies go to ``contact_encrypted``; the number is never stored in clear text.
+    The web client holds a random session id; only its SHA-256 is stored. It works until the family ends the
+    conversation, or it has been idle or open too long (:func:`channels.conversations.find_conversation`). Rasa
+    knows the conversation only by ``rasa_sender``, a random pseudonym. An SMS conversation is found by
+    ``contact_hash`` (a keyed hash of the phone number) and replies go to ``contact_encrypted``; the number is
+    never stored in clear text.
 
     While an officer has the conversation (``handoff_officer`` set) the assistant is paused and the family's
     messages go to the timeline of ticket ``handoff_ticket_id``.
@@ -33,6 +35,8 @@ class Conversation(Base):
     rasa_language: Mapped[str | None] = mapped_column(String(2), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_active_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # When the family ended a web conversation ("End conversation"): its session id works no more.
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     contact_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     contact_encrypted: Mapped[str | None] = mapped_column(Text, nullable=True)
     # What a numeric or YES/NO SMS reply means: {"1": {"payload", "title"}, "yes": {...}}, from the last reply.

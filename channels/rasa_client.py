@@ -61,11 +61,13 @@ def parse_rasa_messages(raw: list[dict[str, Any]]) -> list[BotMessage]:
 class RasaClient:
     """A pool of Rasa servers reached over HTTP."""
 
-    def __init__(self, urls: list[str], token: str, timeout: float = 20.0) -> None:
+    def __init__(self, urls: list[str], token: str, timeout: float = 20.0, actions_url: str | None = None) -> None:
         if not urls:
             raise ValueError("at least one Rasa URL is required")
         self.urls = urls
         self.token = token
+        # The action server's health URL: a turn answered with nothing while it is down was not really answered.
+        self.actions_health = actions_url.rsplit("/", 1)[0] + "/health" if actions_url else None
         self.http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=2.0))
 
     def url_for(self, sender: str) -> str:
@@ -96,9 +98,32 @@ class RasaClient:
     async def send(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[BotMessage]:
         """Send one user message and return the assistant's replies."""
         response = await self._post(
-            sender, "/webhooks/rest/webhook", json={"sender": sender, "message": text, "metadata": metadata or {}}
+            sender,
+            "/webhooks/rest/webhook",
+            json={"sender": sender, "message": text, "metadata": metadata or {}},
+            # Rasa's REST channel answers only callers with the shared secret (bot/server/guarded_rest.py).
+            headers={"X-Rightsdesk-Token": self.token},
         )
         return parse_rasa_messages(response.json())
+
+    async def actions_up(self) -> bool:
+        """Whether the action server answers (True when none is configured)."""
+        if self.actions_health is None:
+            return True
+        try:
+            return (await self.http.get(self.actions_health, timeout=3.0)).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    async def send_checked(self, sender: str, text: str, metadata: dict[str, Any] | None = None) -> list[BotMessage]:
+        """:meth:`send`, or :class:`RasaUnavailable` when Rasa answered nothing because its action server is down.
+
+        Rasa then drops the action's events and carries on, so the message must be answered again later.
+        """
+        messages = await self.send(sender, text, metadata)
+        if not messages and not await self.actions_up():
+            raise RasaUnavailable("the action server is down; the turn was not answered")
+        return messages
 
     async def set_paused(self, sender: str, paused: bool) -> None:
         """Pause ``sender``'s conversation (Rasa then predicts nothing for it) or resume it."""

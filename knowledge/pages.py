@@ -81,7 +81,7 @@ async def rights_root(request: Request) -> RedirectResponse:
 
 
 @router.get("/rights/{lang}")
-async def rights_index(
+def rights_index(
     request: Request,
     lang: str,
     q: str = Query("", max_length=300),
@@ -109,7 +109,7 @@ async def rights_index(
 
 
 @router.get("/rights/{lang}/{article_id}")
-async def rights_article(
+def rights_article(
     request: Request, lang: str, article_id: str, knowledge: KnowledgeService = Depends(get_knowledge)
 ) -> Any:
     """One article at its stable URL."""
@@ -142,7 +142,7 @@ async def rights_article(
 
 
 @router.get("/transparency")
-async def transparency(request: Request, knowledge: KnowledgeService = Depends(get_knowledge)) -> Any:
+def transparency(request: Request, knowledge: KnowledgeService = Depends(get_knowledge)) -> Any:
     """The district's public rules: contacts, governance, vendors, retention, breach policy, directory info."""
     lang = page_language(request)
     other = "es" if lang == "en" else "en"

@@ -19,6 +19,8 @@ from fastapi.staticfiles import StaticFiles
 
 from channels import console as channels_console
 from channels.chat import ChatService
+from channels.limits.messages import RateLimited
+from channels.limits.service import Limiter, make_limiter
 from channels.rasa_client import RasaClient
 from channels.sms import webhook as sms_webhook
 from channels.webchat import api as chat_api
@@ -27,6 +29,7 @@ from channels.webchat import views as chat_views
 from knowledge import pages as knowledge_pages
 from knowledge.service import KnowledgeService
 from rightsdesk import health
+from rightsdesk.edge import install_edge
 from rightsdesk.process_keys import configure_keys
 from rightsdesk.settings import Settings, get_settings
 from ticketing.console import install as install_console
@@ -37,7 +40,17 @@ from ticketing.sla.runner import periodic as sla_periodic
 log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 RETRY_INTERVAL_SECONDS = 5.0
-HSTS = "max-age=31536000"
+SWEEP_INTERVAL_SECONDS = 60.0
+
+
+async def _sweep_loop(limiter: Limiter) -> None:
+    """Forget rate-limit windows and stream leases that are over, once a minute."""
+    while True:
+        await asyncio.sleep(SWEEP_INTERVAL_SECONDS)
+        try:
+            await asyncio.to_thread(limiter.sweep)
+        except Exception:
+            log.exception("sweeping rate limits failed; will try again")
 
 
 async def _retry_loop(chat: ChatService) -> None:
@@ -70,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
                     "production refuses to start: officers with a password the desk generated: " + ", ".join(generated)
                 )
         retry = asyncio.create_task(_retry_loop(app.state.chat))
+        sweep = asyncio.create_task(_sweep_loop(app.state.limiter))
         app.state.transcript_watcher.start()
         # The help desk's deadline reminders and escalations (idempotent, so every worker may run it).
         sla = asyncio.create_task(
@@ -78,9 +92,10 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
-            retry.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await retry
+            for task in (retry, sweep):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             sla.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await sla
@@ -88,37 +103,36 @@ def create_app(settings: Settings) -> FastAPI:
             await app.state.rasa.close()
             app.state.engine.dispose()
 
-    app = FastAPI(title="Family Data Rights Desk", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # No public schema (review F19): the routes are documented in the README, not advertised to the internet.
+    app = FastAPI(title="Family Data Rights Desk", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     engine = make_engine(settings.database_url)
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.knowledge = KnowledgeService(settings.district_file, settings.public_url)
-    app.state.rasa = RasaClient(settings.rasa_urls, settings.rasa_token, settings.rasa_timeout_seconds)
+    app.state.rasa = RasaClient(
+        settings.rasa_urls, settings.rasa_token, settings.rasa_timeout_seconds, actions_url=settings.actions_url
+    )
     configure_keys(settings.secret_key)
     app.state.chat = ChatService(
         app.state.session_factory, app.state.rasa, district=lambda: app.state.knowledge.district
     )
     app.state.transcript_watcher = chat_events.TranscriptWatcher(app.state.session_factory)
+    app.state.limiter = make_limiter(settings, app.state.session_factory)
 
     @app.exception_handler(RequestValidationError)
     async def _bad_input(request: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse({"detail": _validation_message(exc)}, status_code=422)
 
-    @app.middleware("http")
-    async def _security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response = await call_next(request)
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    @app.exception_handler(RateLimited)
+    async def _limited(request: Request, exc: RateLimited) -> JSONResponse:
+        return JSONResponse(
+            {"detail": exc.message(), "language": exc.language},
+            status_code=429,
+            headers={"Retry-After": str(int(exc.retry_after))},
         )
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        if settings.secure_cookies:  # served over https (always in production): browsers keep to https
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
-        return response
 
+    install_edge(app, settings)
     app.include_router(health.router)
     app.include_router(chat_api.router)
     app.include_router(chat_events.router)

@@ -1,8 +1,15 @@
-"""``GET /healthz``: 200 with each component's state once all are up, 503 naming the failing ones otherwise."""
+"""``GET /healthz``: 200 once every component is up, 503 otherwise.
+
+The public sees only ``{"status": "ok"}`` or ``{"status": "unavailable"}`` (review F19: the details named internal
+URLs and the database). A caller on the gateway's own machine (loopback, not forwarded by a proxy: the launcher,
+an operator's ``curl``, monitoring on the host) also gets each component's state and the failing ones. The
+result is kept for :data:`CACHE_SECONDS`, so hammering ``/healthz`` does not hammer Rasa and the action server.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import httpx
@@ -32,9 +39,22 @@ async def _actions_ok(request: Request) -> dict[str, Any]:
         return {"ok": False, "detail": type(exc).__name__}
 
 
-@router.get("/healthz")
-async def healthz(request: Request) -> JSONResponse:
-    """The state of the gateway, Rasa, the action server and the database."""
+CACHE_SECONDS = 2.0
+_LOOPBACK = {"127.0.0.1", "::1"}
+
+
+def _local(request: Request) -> bool:
+    """A caller on this machine, not a request a proxy forwarded."""
+    host = request.client.host if request.client else ""
+    forwarded = any(name in request.headers for name in ("x-forwarded-for", "forwarded", "x-real-ip"))
+    return host in _LOOPBACK and not forwarded
+
+
+async def _check(request: Request) -> dict[str, Any]:
+    cached: tuple[float, dict[str, Any]] | None = getattr(request.app.state, "health_cache", None)
+    now = time.monotonic()
+    if cached is not None and now - cached[0] < CACHE_SECONDS:
+        return cached[1]
     rasa, actions = await asyncio.gather(request.app.state.rasa.status(), _actions_ok(request))
     database = await asyncio.to_thread(_database_ok, request)
     components = {
@@ -45,4 +65,13 @@ async def healthz(request: Request) -> JSONResponse:
     }
     failing = [name for name, state in components.items() if not state["ok"]]
     body = {"status": "ok" if not failing else "unavailable", "failing": failing, "components": components}
-    return JSONResponse(body, status_code=200 if not failing else 503)
+    request.app.state.health_cache = (now, body)
+    return body
+
+
+@router.get("/healthz")
+async def healthz(request: Request) -> JSONResponse:
+    """Up or down; each component's state only for a caller on this machine."""
+    body = await _check(request)
+    status = 200 if body["status"] == "ok" else 503
+    return JSONResponse(body if _local(request) else {"status": body["status"]}, status_code=status)

@@ -6,8 +6,14 @@ store, action server; ``0600``) written from the settings. Production refuses to
 has a password the desk generated.
 Then four processes, each in its own process group with its output in ``<data dir>/logs/``: the action server
 (loopback), the Rasa server (loopback, REST channel only, API token), the gateway and the outbox worker (sends
-SMS and email). When one of them dies, or on
-SIGINT/SIGTERM, every process started here is stopped; a child also receives SIGTERM if the launcher itself dies.
+SMS and email).
+
+The launcher supervises them: a child that dies is started again after a wait that doubles with each crash (1 s,
+2 s, 4 s … at most 30 s). Meanwhile the rest keep running: with Rasa down the gateway tells families their message
+is saved and answers it once Rasa is back. Only when one child has crashed ``RIGHTSDESK_RESTART_MAX_FAILURES``
+times within ``RIGHTSDESK_RESTART_WINDOW_SECONDS`` does the launcher give up, loudly (the child's last log lines),
+and stop everything. On SIGINT/SIGTERM every process started here is stopped; a child also receives SIGTERM if the
+launcher itself dies.
 """
 
 from __future__ import annotations
@@ -40,6 +46,40 @@ from ticketing.officers.service import add_officer, find_officer, give_generated
 
 DEMO_OFFICER_EMAIL = "privacy@maplevalley.example.org"
 DEMO_ACTOR = "system (development set-up)"
+ACTIONS_TOKEN_HEADER = "X-Rightsdesk-Token"  # noqa: S105 - a header name, not a secret
+ACTIONS_TOKEN_VARIABLE = "RIGHTSDESK_ACTIONS_TOKEN"  # noqa: S105 - where the secret is, not the secret
+
+
+def rasa_command(settings: Settings, port: int, model: Path, endpoints: Path) -> list[str]:
+    """``rasa run`` for this stack, through ``bot.server.serve``: the API token is added inside the process."""
+    return [
+        str(settings.rasa_venv / "bin" / "python"),
+        "-m",
+        "bot.server.serve",
+        "run",
+        "--interface",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--enable-api",
+        "--model",
+        str(model),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(BOT_DIR / "credentials.yml"),
+        "--quiet",
+    ]
+
+
+def secrets_env(settings: Settings) -> dict[str, str]:
+    """The shared secrets Rasa needs, passed in the environment (never on a command line).
+
+    Its API token, which its REST channel also requires, and the secret it presents to the action server.
+    """
+    return {"RIGHTSDESK_RASA_TOKEN": settings.rasa_token, ACTIONS_TOKEN_VARIABLE: settings.actions_token}
+
+
 PR_SET_PDEATHSIG = 1
 
 
@@ -90,7 +130,11 @@ def lock_store_config(settings: Settings) -> dict[str, object] | None:
 def write_endpoints(settings: Settings) -> Path:
     """Rasa's endpoints file for this stack."""
     endpoints: dict[str, object] = {
-        "action_endpoint": {"url": settings.actions_url},
+        # Rasa presents the action server's secret from its environment (never written here): review F20.
+        "action_endpoint": {
+            "url": settings.actions_url,
+            "headers": {ACTIONS_TOKEN_HEADER: f"${{{ACTIONS_TOKEN_VARIABLE}}}"},
+        },
         "tracker_store": tracker_store_config(settings),
     }
     lock_store = lock_store_config(settings)
@@ -178,13 +222,26 @@ def ensure_demo_roster(settings: Settings) -> int | None:
     return summary.people if summary else None
 
 
+RESTART_FIRST_WAIT = 1.0
+RESTART_MAX_WAIT = 30.0
+
+
 @dataclass
 class Process:
-    """A child process and where its output goes."""
+    """A child process, how to start it again, where its output goes, and its recent crashes."""
 
     name: str
     popen: subprocess.Popen[bytes]
     log_path: Path
+    argv: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    crashes: list[float] = field(default_factory=list)
+    restart_at: float | None = None
+
+    def recent_crashes(self, now: float, window: float) -> int:
+        """Crashes within the last ``window`` seconds."""
+        self.crashes = [t for t in self.crashes if now - t <= window]
+        return len(self.crashes)
 
 
 @dataclass
@@ -211,21 +268,51 @@ class Stack:
         self.say(f"rasa model: {f'trained in {seconds:.0f} s' if seconds is not None else 'unchanged'}")
         write_endpoints(self.settings)
 
+    def _popen(self, argv: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+        log: IO[bytes] = open(log_path, "ab")
+        try:
+            return subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+                argv,
+                cwd=REPO_ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
+        finally:
+            log.close()
+
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> None:
         log_path = self.logs / f"{name}.log"
-        log: IO[bytes] = open(log_path, "ab")
-        popen = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
-            argv,
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            preexec_fn=_die_with_parent,
-        )
-        log.close()
-        self.processes.append(Process(name, popen, log_path))
+        self.processes.append(Process(name, self._popen(argv, env, log_path), log_path, argv, env))
+
+    def supervise(self, now: float | None = None) -> Process | None:
+        """Restart children that died, after their wait; the child to give up on, if one crashed too often."""
+        now = time.monotonic() if now is None else now
+        for process in self.processes:
+            if process.restart_at is None and process.popen.poll() is not None:
+                process.crashes.append(now)
+                crashes = process.recent_crashes(now, self.settings.restart_window_seconds)
+                if crashes >= self.settings.restart_max_failures:
+                    return process
+                wait = min(RESTART_MAX_WAIT, RESTART_FIRST_WAIT * 2 ** (crashes - 1))
+                process.restart_at = now + wait
+                self.say(
+                    f"{process.name} stopped (exit {process.popen.returncode}); restarting in {wait:.0f} s "
+                    f"({crashes} of {self.settings.restart_max_failures} crashes allowed in "
+                    f"{self.settings.restart_window_seconds:.0f} s)"
+                )
+            elif process.restart_at is not None and now >= process.restart_at:
+                try:
+                    signal_group(process.popen.pid, signal.SIGKILL)  # whatever the dead leader left behind
+                except ProcessLookupError:
+                    pass
+                process.popen = self._popen(process.argv, process.env, process.log_path)
+                process.restart_at = None
+                self.say(f"{process.name} restarted")
+        return None
 
     def start(self) -> None:
         """Start the action server, Rasa, the gateway and the outbox worker."""
@@ -250,25 +337,8 @@ class Stack:
         )
         self._spawn(
             "rasa",
-            [
-                str(settings.rasa_venv / "bin" / "rasa"),
-                "run",
-                "--interface",
-                "127.0.0.1",
-                "--port",
-                str(settings.rasa_port),
-                "--enable-api",
-                "--auth-token",
-                settings.rasa_token,
-                "--model",
-                str(self.model),
-                "--endpoints",
-                str(settings.data_dir / "rasa" / "endpoints.yml"),
-                "--credentials",
-                str(BOT_DIR / "credentials.yml"),
-                "--quiet",
-            ],
-            env,
+            rasa_command(settings, settings.rasa_port, self.model, settings.data_dir / "rasa" / "endpoints.yml"),
+            {**env, **secrets_env(settings)},
         )
         self._spawn(
             "gateway",
@@ -285,9 +355,12 @@ class Stack:
                 "--workers",
                 str(settings.gateway_workers),
                 "--no-access-log",
-                # The client's address is read in one place, through RIGHTSDESK_TRUSTED_PROXIES
-                # (rightsdesk.client_address); uvicorn's own reading (it trusts 127.0.0.1) stays off.
-                "--no-proxy-headers",
+                # The same trusted proxies as the app's own check (uvicorn trusts 127.0.0.1 unless told).
+                *(
+                    ["--proxy-headers", "--forwarded-allow-ips", ",".join(settings.trusted_proxy_list)]
+                    if settings.trusted_proxy_list
+                    else ["--no-proxy-headers"]
+                ),
                 "--ws",
                 "none",
                 # Open event streams (the chat page) must not hold up a stop.
@@ -303,11 +376,11 @@ class Stack:
         return next((p for p in self.processes if p.popen.poll() is not None), None)
 
     def wait_healthy(self, timeout: float = 240.0) -> bool:
-        """Wait until ``/healthz`` says every component is up (False on timeout or a dead process)."""
+        """Wait until ``/healthz`` says every component is up (False on timeout or a child given up on)."""
         url = f"http://127.0.0.1:{self.settings.port}/healthz"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.dead():
+            if self.supervise() is not None:
                 return False
             try:
                 if httpx.get(url, timeout=5.0).status_code == 200:
@@ -356,7 +429,7 @@ def tail(path: Path, lines: int = 30) -> str:
 
 def run(settings: Settings) -> int:
     """Prepare, start, print the URL, and keep running until Ctrl-C or a process dies."""
-    stack = Stack(settings)
+    stack = Stack(settings, say=lambda line: print(line, flush=True))
     stopping = False
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
@@ -400,9 +473,13 @@ def run(settings: Settings) -> int:
         print(f"  logs:          {stack.logs}", flush=True)
         print("Press Ctrl-C to stop.", flush=True)
         while not stopping:
-            failed = stack.dead()
+            failed = stack.supervise()
             if failed:
-                print(f"{failed.name} stopped unexpectedly. Last lines of its log:", file=sys.stderr)
+                print(
+                    f"GIVING UP: {failed.name} crashed {len(failed.crashes)} times within "
+                    f"{settings.restart_window_seconds:.0f} s; stopping everything. Last lines of its log:",
+                    file=sys.stderr,
+                )
                 print(tail(failed.log_path), file=sys.stderr)
                 return 1
             time.sleep(0.5)

@@ -1,5 +1,6 @@
 """Every table's model, imported in one place so ``Base.metadata`` is complete (Alembic, tests)."""
 
+from channels.limits.models import RateCounter, RateLease
 from channels.models import Conversation, ConversationMessage
 from channels.outbox.models import OutboxMessage
 from channels.sms.models import SmsInbound, SmsOptOut
@@ -24,6 +25,8 @@ __all__ = [
     "Officer",
     "OfficerSession",
     "OutboxMessage",
+    "RateCounter",
+    "RateLease",
     "RecordsLink",
     "RosterLink",
     "RosterOrg",

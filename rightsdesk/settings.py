@@ -18,7 +18,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
@@ -26,6 +26,8 @@ from rightsdesk.files import private_dir, write_private
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# A rate limit as an administrator writes it: "60/minute", "30/hour", or "off".
+RATE_PATTERN = r"^(off|[1-9][0-9]{0,8}/(second|minute|hour|day))$"
 
 
 def _env(name: str) -> AliasChoices:
@@ -88,6 +90,37 @@ class Settings(BaseSettings):
     # How often the gateway runs the deadline reminders and escalations; 0 turns the periodic run off.
     sla_interval_seconds: float = Field(300.0, ge=0, validation_alias=_env("RIGHTSDESK_SLA_INTERVAL_SECONDS"))
 
+    # The public edge (issue 11). The proxies in front of the gateway are `trusted_proxies_setting` above.
+    # The most a request may carry (JSON, SMS webhooks, forms); console uploads get the attachment limit instead.
+    max_body_bytes: int = Field(65_536, gt=0, validation_alias=_env("RIGHTSDESK_MAX_BODY_BYTES"))
+    # Abuse limits, shared by every gateway worker (in the database, or Redis when RIGHTSDESK_REDIS_URL is set).
+    rate_chat_per_address: str = Field(
+        "120/minute", pattern=RATE_PATTERN, validation_alias=_env("RIGHTSDESK_RATE_CHAT_PER_ADDRESS")
+    )
+    rate_chat_per_conversation: str = Field(
+        "20/minute", pattern=RATE_PATTERN, validation_alias=_env("RIGHTSDESK_RATE_CHAT_PER_CONVERSATION")
+    )
+    rate_new_conversations_per_address: str = Field(
+        "30/hour", pattern=RATE_PATTERN, validation_alias=_env("RIGHTSDESK_RATE_NEW_CONVERSATIONS_PER_ADDRESS")
+    )
+    max_event_streams_per_address: int = Field(
+        20, ge=1, validation_alias=_env("RIGHTSDESK_MAX_EVENT_STREAMS_PER_ADDRESS")
+    )
+    max_event_streams_per_session: int = Field(
+        2, ge=1, validation_alias=_env("RIGHTSDESK_MAX_EVENT_STREAMS_PER_SESSION")
+    )
+    # A family's web session id stops working after this long without a message from them, and this long after
+    # the conversation began (shared computers: the next person must not find it).
+    chat_idle_minutes: int = Field(60, gt=0, validation_alias=_env("RIGHTSDESK_CHAT_IDLE_MINUTES"))
+    chat_max_hours: int = Field(12, gt=0, validation_alias=_env("RIGHTSDESK_CHAT_MAX_HOURS"))
+    # `rightsdesk run` restarts a crashed child (with a growing wait) and gives up, stopping everything, only after
+    # this many crashes of one child within the window.
+    restart_max_failures: int = Field(5, ge=1, validation_alias=_env("RIGHTSDESK_RESTART_MAX_FAILURES"))
+    restart_window_seconds: float = Field(600.0, gt=0, validation_alias=_env("RIGHTSDESK_RESTART_WINDOW_SECONDS"))
+    rate_sms_per_sender: str = Field(
+        "10/minute", pattern=RATE_PATTERN, validation_alias=_env("RIGHTSDESK_RATE_SMS_PER_SENDER")
+    )
+
     twilio_account_sid: str | None = Field(None, validation_alias=_env("TWILIO_ACCOUNT_SID"))
     twilio_auth_token: str | None = Field(None, validation_alias=_env("TWILIO_AUTH_TOKEN"))
     twilio_from_number: str | None = Field(None, validation_alias=_env("TWILIO_FROM_NUMBER"))
@@ -112,6 +145,17 @@ class Settings(BaseSettings):
         3600.0, gt=0, validation_alias=_env("RIGHTSDESK_OUTBOX_BACKOFF_MAX_SECONDS")
     )
     outbox_poll_seconds: float = Field(1.0, gt=0, validation_alias=_env("RIGHTSDESK_OUTBOX_POLL_SECONDS"))
+
+    @field_validator("trusted_proxies_setting")
+    @classmethod
+    def _proxies_are_addresses(cls, value: str) -> str:
+        for item in (p.strip() for p in value.split(",")):
+            if item:
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError as exc:
+                    raise ValueError(f"RIGHTSDESK_TRUSTED_PROXIES: {item!r} is not an IP address or network") from exc
+        return value
 
     @model_validator(mode="after")
     def _refuse_generated_secrets_in_production(self) -> Settings:
@@ -222,6 +266,18 @@ class Settings(BaseSettings):
     def secret_key(self) -> str:
         """Key for signing cookies and pseudonymous sender ids."""
         return self.secret_key_setting or self._generated["secret_key"]
+
+    @property
+    def trusted_proxy_list(self) -> list[str]:
+        """The proxies whose X-Forwarded-For is believed (IPs or networks)."""
+        return [p.strip() for p in self.trusted_proxies_setting.split(",") if p.strip()]
+
+    @property
+    def actions_token(self) -> str:
+        """The secret Rasa presents to the action server (derived from the secret key; review F20)."""
+        from rightsdesk.keyring import derive_key
+
+        return derive_key(self.secret_key, b"rightsdesk action server v1").hex()
 
     @property
     def smtp_configured(self) -> bool:

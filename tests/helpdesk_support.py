@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.conversations import start_conversation, transcript
+from channels.delivery import render_link
 from channels.models import Conversation
 from knowledge.district import District
 from rightsdesk.app import create_app
@@ -103,7 +104,11 @@ def family_messages(factory: sessionmaker[Session], conversation_id: int) -> lis
     """What the family's conversation shows from the office, oldest first."""
     with unit_of_work(factory) as db_session:
         conversation = db_session.get_one(Conversation, conversation_id)
-        return [m.text for m in transcript(db_session=db_session, conversation=conversation) if m.direction == "out"]
+        return [
+            render_link(m.text, m.data)
+            for m in transcript(db_session=db_session, conversation=conversation)
+            if m.direction == "out"
+        ]
 
 
 @dataclass

@@ -16,9 +16,17 @@ from channels.sms.render import SMS_LIMIT, render_turn, split_for_sms
 
 
 def queue_sms_to_conversation(
-    *, db_session: Session, conversation: Conversation, body: str, ticket_id: int | None = None
+    *,
+    db_session: Session,
+    conversation: Conversation,
+    body: str,
+    ticket_id: int | None = None,
+    sensitive: bool = False,
 ) -> list[OutboxMessage]:
-    """Queue ``body`` (split into several SMS when longer than one may be) to the conversation's number."""
+    """Queue ``body`` (split into several SMS when longer than one may be) to the conversation's number.
+
+    ``sensitive``: the text carries a secret (a link's token): encrypted in the outbox, forgotten once sent.
+    """
     if not conversation.contact_encrypted or not body.strip():
         return []
     phone = decrypt(conversation.contact_encrypted)
@@ -30,6 +38,7 @@ def queue_sms_to_conversation(
             body=part,
             ticket_id=ticket_id,
             conversation_id=conversation.id,
+            sensitive=sensitive,
         )
         for part in split_for_sms(body, SMS_LIMIT)
     ]
@@ -45,11 +54,16 @@ def queue_sms_replies(
 
 
 def queue_office_message(
-    *, db_session: Session, conversation: Conversation, text: str, ticket_id: int | None = None
+    *,
+    db_session: Session,
+    conversation: Conversation,
+    text: str,
+    ticket_id: int | None = None,
+    sensitive: bool = False,
 ) -> list[OutboxMessage]:
     """Queue a message from the privacy office to the conversation's number (its wording says who writes)."""
     # Options offered by the assistant earlier no longer apply to what the office wrote.
     conversation.sms_options = None
     return queue_sms_to_conversation(
-        db_session=db_session, conversation=conversation, body=text.strip(), ticket_id=ticket_id
+        db_session=db_session, conversation=conversation, body=text.strip(), ticket_id=ticket_id, sensitive=sensitive
     )

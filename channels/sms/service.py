@@ -11,6 +11,7 @@ hash of it and keeps it encrypted for replies.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -196,6 +197,38 @@ def _keyword(
     )
     _note(db_session, conversation, sms.body, reply)
     return "help"
+
+
+def record_limited_sms(
+    *, db_session: Session, sms: InboundSms, notice: Callable[[str], str] | None
+) -> tuple[str, int | None] | None:
+    """A message over the sender's limit: recorded (so a redelivery is ignored), its text neither stored nor answered.
+
+    ``notice`` gives the words to send in the conversation's language, once per window (None: already told).
+    Returns ``(language, conversation id)``, or None for a MessageSid seen before.
+    """
+    conversation = find_sms_conversation(db_session=db_session, phone=sms.from_number)
+    try:
+        with db_session.begin_nested():
+            db_session.add(
+                SmsInbound(
+                    message_sid=sms.message_sid,
+                    conversation_id=conversation.id if conversation else None,
+                    kind="limited",
+                )
+            )
+    except IntegrityError:
+        return None
+    language = conversation.language if conversation else "en"
+    if notice is not None and db_session.get(SmsOptOut, contact_hash(sms.from_number)) is None:
+        queue_message(
+            db_session=db_session,
+            kind="sms",
+            to=sms.from_number,
+            body=notice(language),
+            conversation_id=conversation.id if conversation else None,
+        )
+    return language, conversation.id if conversation else None
 
 
 def receive_sms(*, db_session: Session, sms: InboundSms, district: District, conversation_id: int | None) -> SmsOutcome:

@@ -37,6 +37,8 @@ TEXT = {
         "office": "Privacy office",
         "new_tab": "(opens in a new tab)",
         "starters": "Common questions",
+        "end": "End conversation",
+        "ended": "The conversation has ended and is no longer shown here. Anyone using this device next starts afresh.",
     },
     "es": {
         "title": "Pregunte sobre los datos de su hijo o hija",
@@ -60,6 +62,9 @@ TEXT = {
         "office": "Oficina de privacidad",
         "new_tab": "(se abre en una pestaña nueva)",
         "starters": "Preguntas frecuentes",
+        "end": "Terminar conversación",
+        "ended": "La conversación terminó y ya no se muestra aquí. Quien use este dispositivo después empieza de "
+        "nuevo.",
     },
 }
 

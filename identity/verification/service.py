@@ -11,11 +11,13 @@ The steps, for one conversation (known only by Rasa's pseudonymous sender id):
    who may receive one, a 6-digit code goes to the contact ON FILE through the outbox. The outcome is
    ``code_sent`` either way: the family hears the same words whether or not anything matched.
 3. :func:`check_code` compares the typed code in constant time. Codes are single use, kept as keyed salted
-   hashes, expire 10 minutes after they were asked for; 5 wrong tries lock the conversation, and the person the
-   code went to, for 30 minutes; at most 3 codes an hour go to a person, and a conversation may ask for at most 3
-   an hour. The code goes to the outbox as a sensitive message: encrypted at rest, its text removed once it
-   has left, never sent again. An unmatched conversation goes through exactly the same states (its "code"
-   expires, its wrong tries count and lock it), so no sequence of answers tells a match from a miss.
+   hashes, expire 10 minutes after they were asked for; 5 wrong tries lock the conversation, and 5 wrong tries
+   at the codes of one person, across conversations, lock that person, for 30 minutes; at most 3 codes an hour
+   go to a person, and a conversation may ask for at most 3 an hour. The code goes to the outbox as a sensitive
+   message: encrypted at rest, its text removed once it has left, never sent again. An unmatched conversation
+   goes through exactly the same states (its "code" expires, its wrong tries count and lock it), so no sequence
+   of answers tells a match from a miss, and the work after a date of birth is padded to a whole number of
+   ``policy.even_work`` steps, so a match and a miss take the same time too.
 4. :func:`verified_identity` is what a request is opened with, for an hour after the code was right.
 
 Every function takes ``now`` (the clock) and ``policy``, so tests drive time and limits directly.
@@ -25,8 +27,10 @@ from __future__ import annotations
 
 import enum
 import hmac
+import math
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -322,6 +326,15 @@ def _limits(session: VerificationSession, now: datetime, policy: VerificationPol
     return None
 
 
+def _even_out(started: float, policy: VerificationPolicy) -> None:
+    """Sleep until the next multiple of ``policy.even_work`` since ``started`` (matched or not, the same time)."""
+    step = policy.even_work.total_seconds()
+    if step <= 0:
+        return
+    elapsed = time.perf_counter() - started
+    time.sleep(math.ceil(elapsed / step) * step - elapsed)
+
+
 def submit_birth_date(
     *,
     db_session: Session,
@@ -336,6 +349,7 @@ def submit_birth_date(
     """Take the held date of birth and the claim: eligibility, limits, roster match, and a code (see module)."""
     if claim.relationship not in RELATIONSHIPS:
         raise ValueError(f"unknown relationship {claim.relationship!r}")
+    started = time.perf_counter()
     now = now or utcnow()
     session = _session(db_session, sender_id)
     assert session is not None
@@ -356,7 +370,7 @@ def submit_birth_date(
         db_session.flush()
         return BirthDateResult(BirthDateOutcome.ambiguous_date, readings=(first, second))
     return _check_birth_date(
-        db_session, session, claim, date.fromisoformat(held), language, today, sender_label, now, policy
+        db_session, session, claim, date.fromisoformat(held), language, today, sender_label, now, policy, started
     )
 
 
@@ -379,13 +393,14 @@ def choose_birth_date(
     policy: VerificationPolicy = DEFAULT_POLICY,
 ) -> BirthDateResult:
     """The family's answer to "Do you mean <first reading>?": go on with that reading (yes) or the other (no)."""
+    started = time.perf_counter()
     now = now or utcnow()
     session = _session(db_session, sender_id, create=False)
     held = _take_held(session, BIRTH_DATE_CHOICE, now, policy) if session is not None else None
     if session is None or held is None or "|" not in held:
         return BirthDateResult(BirthDateOutcome.no_date)
     chosen = date.fromisoformat(held.split("|", 1)[0 if first else 1])
-    return _check_birth_date(db_session, session, claim, chosen, language, today, sender_label, now, policy)
+    return _check_birth_date(db_session, session, claim, chosen, language, today, sender_label, now, policy, started)
 
 
 def _check_birth_date(
@@ -398,8 +413,12 @@ def _check_birth_date(
     sender_label: str,
     now: datetime,
     policy: VerificationPolicy,
+    started: float,
 ) -> BirthDateResult:
-    """Eligibility, limits, the roster match and the code, for a date of birth read one way."""
+    """Eligibility, limits, the roster match and the code, for a date of birth read one way.
+
+    The work after the date of birth is padded from ``started`` (matched or not, the same time: review F13).
+    """
     session.updated_at = now
     eligible = is_eligible_student(born, today)
     if claim.relationship != "student" and eligible:
@@ -416,6 +435,8 @@ def _check_birth_date(
     session.claimed_restricted = bool(matched and matched[2])
     session.verified_requester_id = session.verified_student_id = session.verified_at = None
     _send_code(db_session, session, language, sender_label, now, policy)
+    db_session.flush()
+    _even_out(started, policy)
     return BirthDateResult(BirthDateOutcome.code_sent)
 
 
@@ -438,8 +459,40 @@ def resend_code(
         return limited
     if session.code_requested_at is None:
         return BirthDateResult(BirthDateOutcome.no_date)
+    started = time.perf_counter()
     _send_code(db_session, session, language, sender_label, now, policy)
+    db_session.flush()
+    _even_out(started, policy)
     return BirthDateResult(BirthDateOutcome.code_sent)
+
+
+def _count_against_person(
+    db_session: Session, code: VerificationCode, now: datetime, policy: VerificationPolicy
+) -> None:
+    """Wrong tries count per person too, across conversations (review F12).
+
+    Once the codes sent to one person within the window have taken ``max_wrong_tries`` wrong tries between them,
+    wherever they were typed, the person is locked for the lockout and every open code of theirs stops working.
+    The conversations are not told: each hears "wrong" as an unmatched one would, until its own tries lock it.
+    """
+    db_session.flush()
+    tries = db_session.scalar(
+        select(func.coalesce(func.sum(VerificationCode.wrong_tries), 0)).where(
+            VerificationCode.person_id == code.person_id, VerificationCode.created_at > now - policy.window
+        )
+    )
+    if int(tries or 0) < policy.max_wrong_tries:
+        return
+    code.locks_person_until = now + policy.lockout
+    db_session.execute(
+        update(VerificationCode)
+        .where(
+            VerificationCode.person_id == code.person_id,
+            VerificationCode.used_at.is_(None),
+            VerificationCode.void_at.is_(None),
+        )
+        .values(void_at=now)
+    )
 
 
 def check_code(
@@ -494,6 +547,7 @@ def check_code(
     session.wrong_tries += 1
     if code is not None:
         code.wrong_tries += 1
+        _count_against_person(db_session, code, now, policy)
     if session.wrong_tries >= policy.max_wrong_tries:
         session.locked_until = now + policy.lockout
         session.wrong_tries = 0

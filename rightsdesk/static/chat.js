@@ -1,7 +1,10 @@
-// The web chat. Talks to POST /api/chat; keeps the session in localStorage so a reload keeps the conversation
-// (POST /api/chat/history restores it); listens to GET /api/chat/events (server-sent events) for replies that
-// arrive later: an officer's message, a late answer after the assistant was briefly down. Every message from the
-// server carries its transcript id, and each id is shown once, whichever way it arrived.
+// The web chat. Talks to POST /api/chat; keeps the session id in sessionStorage, so a reload keeps the
+// conversation (POST /api/chat/history restores it) but closing the tab forgets it (shared computers); listens to
+// GET /api/chat/events (server-sent events) for replies that arrive later: an officer's message, a late answer
+// after the assistant was briefly down. The stream is opened with a single-use ticket (POST
+// /api/chat/events/ticket): the session id never goes in a URL. "End conversation" ends it on the server and
+// clears the page. Every message from the server carries its transcript id, and each id is shown once, whichever
+// way it arrived.
 // The page's words follow the conversation's language (every reply says it), not the browser's: the page carries
 // its strings in both languages (#chat-strings). The toggle (?lang=) is the only explicit choice sent to the server.
 (function () {
@@ -15,16 +18,21 @@
   var input = document.getElementById("chat-input");
   var typing = document.getElementById("typing");
   var starters = document.getElementById("starters");
+  var endButton = document.getElementById("end-button");
+  var ended = document.getElementById("ended");
   var KEY = "rightsdesk.session";
   var lastId = 0;
   var seen = {};
   var busy = false;
   var events = null;
   var pollTimer = null;
+  var opening = false;
 
-  function sessionId() { try { return localStorage.getItem(KEY); } catch (e) { return null; } }
-  function setSession(id) { try { localStorage.setItem(KEY, id); } catch (e) { /* private mode */ } }
-  function clearSession() { try { localStorage.removeItem(KEY); } catch (e) { /* private mode */ } }
+  // Earlier versions kept the session in localStorage, where the next person on a shared computer found it.
+  try { localStorage.removeItem(KEY); } catch (e) { /* private mode */ }
+  function sessionId() { try { return sessionStorage.getItem(KEY); } catch (e) { return null; } }
+  function setSession(id) { try { sessionStorage.setItem(KEY, id); } catch (e) { /* private mode */ } }
+  function clearSession() { try { sessionStorage.removeItem(KEY); } catch (e) { /* private mode */ } }
 
   function t(key) { return (strings[lang] || strings.en)[key]; }
 
@@ -173,6 +181,7 @@
   function send(text, shown) {
     if (busy || !text.trim()) { return; }
     setBusy(true);
+    ended.hidden = true;
     addMessage({ direction: "in", text: shown || text });
     var body = { text: text, session_id: sessionId() };
     if (shown && shown !== text) { body.display = shown; }
@@ -180,6 +189,10 @@
     if (root.dataset.pendingLanguage) { body.language = lang; delete root.dataset.pendingLanguage; }
     post("/api/chat", body).then(function (r) {
       if (r.status === 404) { clearSession(); stopEvents(); addMessage({ text: t("restart") }); return null; }
+      if (r.status === 429) {
+        // A limit: the server says so in the conversation's language.
+        return r.json().then(function (d) { setLanguage(d.language); addMessage({ text: d.detail }); return null; });
+      }
       if (!r.ok) { throw new Error(String(r.status)); }
       return r.json();
     }).then(function (data) {
@@ -218,22 +231,47 @@
     if (pollTimer) { clearInterval(pollTimer); pollTimer = null; }
   }
 
-  // Replies that arrive later, pushed by the server (the browser reconnects by itself with Last-Event-ID).
+  // Replies that arrive later, pushed by the server. A ticket opens the stream once; when the stream ends or
+  // fails, the page catches up and asks for a new ticket.
   function listen() {
     var id = sessionId();
-    if (!id || events || pollTimer) { return; }
+    if (!id || events || pollTimer || opening) { return; }
     if (!window.EventSource) { pollTimer = setInterval(function () { if (!busy) { catchUp(); } }, 5000); return; }
-    events = new EventSource("/api/chat/events?session_id=" + encodeURIComponent(id) + "&after=" + lastId);
-    events.onmessage = function (e) {
-      try { addMessage(JSON.parse(e.data)); } catch (err) { /* not a message */ }
-    };
-    events.onerror = function () {
-      if (events && events.readyState === EventSource.CLOSED) {
-        // The server refused the stream (an unknown session): check, and start over if it is gone.
-        events = null;
-        catchUp().then(function () { if (sessionId()) { setTimeout(listen, 5000); } });
-      }
-    };
+    opening = true;
+    post("/api/chat/events/ticket", { session_id: id }).then(function (r) {
+      if (r.status === 404) { clearSession(); return { retry: 0 }; }
+      if (!r.ok) { return { retry: r.status === 429 ? 30000 : 5000 }; }
+      return r.json();
+    }).then(function (data) {
+      opening = false;
+      if (sessionId() !== id || events) { return; }
+      if (!data.ticket) { if (data.retry) { setTimeout(listen, data.retry); } return; }
+      events = new EventSource("/api/chat/events?ticket=" + encodeURIComponent(data.ticket) + "&after=" + lastId);
+      events.onmessage = function (e) {
+        try { addMessage(JSON.parse(e.data)); } catch (err) { /* not a message */ }
+      };
+      events.onerror = function () {
+        if (events) { events.close(); events = null; }
+        catchUp().then(function () { if (sessionId() === id) { setTimeout(listen, 2000); } });
+      };
+    }).catch(function () { opening = false; setTimeout(listen, 5000); });
+  }
+
+  // "End conversation": the server forgets the session (and any verification); the page forgets everything.
+  function endConversation() {
+    var id = sessionId();
+    stopEvents();
+    clearSession();
+    if (id) { post("/api/chat/end", { session_id: id }).catch(function () { /* ended locally anyway */ }); }
+    log.textContent = "";
+    seen = {};
+    lastId = 0;
+    input.value = "";
+    if (starters) { starters.hidden = false; }
+    // Said in the conversation's language; the page stays in it (the toggle is there to change it).
+    ended.textContent = t("ended");
+    ended.hidden = false;
+    input.focus();
   }
 
   function restore() {
@@ -260,6 +298,7 @@
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
   });
+  endButton.addEventListener("click", endConversation);
   document.getElementById("person-button").addEventListener("click", function (e) {
     send(e.currentTarget.dataset.payload, t("person"));
   });

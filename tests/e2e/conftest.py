@@ -22,6 +22,13 @@ from rightsdesk.settings import REPO_ROOT
 
 RIGHTSDESK = REPO_ROOT / ".venv" / "bin" / "rightsdesk"
 START_TIMEOUT = 300.0
+E2E_LIMITS = {
+    "RIGHTSDESK_RATE_CHAT_PER_ADDRESS": "off",
+    "RIGHTSDESK_RATE_NEW_CONVERSATIONS_PER_ADDRESS": "off",
+    "RIGHTSDESK_RATE_CHAT_PER_CONVERSATION": "off",
+    "RIGHTSDESK_RATE_SMS_PER_SENDER": "off",
+    "RIGHTSDESK_MAX_EVENT_STREAMS_PER_ADDRESS": "1000",
+}
 
 
 def free_port() -> int:
@@ -73,6 +80,9 @@ def start_stack(data_dir: Path, extra_env: dict[str, str] | None = None, port: i
         "RIGHTSDESK_ACTIONS_PORT": free_port(),
     }
     env = {**os.environ, **{k: str(v) for k, v in ports.items()}, "RIGHTSDESK_DATA_DIR": str(data_dir)}
+    # Every test talks from 127.0.0.1, far faster than a family types: the abuse limits (tested on their own in
+    # tests/integration/test_rate_limits.py) would refuse them. A test that needs a limit sets it in extra_env.
+    env.update(E2E_LIMITS)
     env.pop("RIGHTSDESK_DATABASE_URL", None)
     env.update(extra_env or {})
     output = data_dir / "run.out"

@@ -117,3 +117,42 @@ def test_the_widget_fits_a_small_phone_and_a_laptop(stack: Stack) -> None:
             assert overflow <= 0
             assert in_view(driver, "person-button") and in_view(driver, "chat-input")
             screenshot(driver, name)
+
+
+def test_ending_the_conversation_clears_the_page_and_the_session_on_a_shared_computer(stack: Stack) -> None:
+    """Issue 11, F8: the session lives in the tab only, and "End conversation" forgets it on the server too."""
+    import httpx
+
+    with chromium() as driver:
+        wait = WebDriverWait(driver, 60)
+        driver.get(f"{stack.url}/?lang=en")
+        end = driver.find_element(By.ID, "end-button")
+        assert end.text == "End conversation" and end.is_displayed()
+        box = driver.find_element(By.ID, "chat-input")
+        box.send_keys("hello")
+        box.send_keys(Keys.ENTER)
+        wait.until(lambda d: len(bubbles(d)) >= 1)
+        count = len(bubbles(driver))
+        box.send_keys("en español por favor")
+        box.send_keys(Keys.ENTER)
+        wait.until(lambda d: len(bubbles(d)) > count)
+        # The control follows the conversation's language, which the family just changed.
+        wait.until(lambda d: d.find_element(By.ID, "end-button").text == "Terminar conversación")
+        session = driver.execute_script("return sessionStorage.getItem('rightsdesk.session')")
+        assert session and driver.execute_script("return localStorage.getItem('rightsdesk.session')") is None
+        # The event stream is opened with a ticket; the session id is in no URL the page requested.
+        script = "return performance.getEntriesByType('resource').map(e => e.name)"
+        wait.until(lambda d: any(u.endswith("/api/chat/events/ticket") for u in d.execute_script(script)))
+        assert not any(session in u for u in driver.execute_script(script))
+        driver.find_element(By.ID, "end-button").click()
+        wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, "#chat-log li"))
+        ended = driver.find_element(By.ID, "ended")
+        assert ended.is_displayed() and ended.text.startswith("La conversación terminó")
+        assert driver.find_element(By.ID, "starters").is_displayed()
+        assert driver.execute_script("return sessionStorage.getItem('rightsdesk.session')") is None
+        screenshot(driver, "widget-conversation-ended")
+        # The next person: a reload shows nothing, and the old session id no longer works on the server.
+        driver.refresh()
+        assert not driver.find_elements(By.CSS_SELECTOR, "#chat-log li")
+        wait.until(lambda d: httpx.post(f"{stack.url}/api/chat/history", json={"session_id": session}).status_code)
+        assert httpx.post(f"{stack.url}/api/chat/history", json={"session_id": session}).status_code == 404

@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from channels.rasa_client import RasaClient
-from rightsdesk.launcher import write_endpoints
-from rightsdesk.model import BOT_DIR, ensure_model, rasa_env
+from rightsdesk.launcher import rasa_command, secrets_env, write_endpoints
+from rightsdesk.model import ensure_model, rasa_env
 from rightsdesk.settings import REPO_ROOT, Settings
 from tests.conftest import POSTGRES_ADMIN_URL, _postgres_available
 from tests.e2e.conftest import Stack, free_port, start_stack
@@ -113,6 +113,8 @@ def scale_out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaleOut]:
         "RIGHTSDESK_REDIS_KEY_PREFIX": prefix,
         "RIGHTSDESK_RASA_URLS": ",".join(rasa_urls),
         "RIGHTSDESK_RASA_TOKEN": uuid.uuid4().hex,
+        # Shared by every process, like the token: the action server's secret derives from it.
+        "RIGHTSDESK_SECRET_KEY": uuid.uuid4().hex + uuid.uuid4().hex,
     }
     second: subprocess.Popen[bytes] | None = None
     stack: Stack | None = None
@@ -125,25 +127,9 @@ def scale_out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaleOut]:
         log = second_dir / "rasa.log"
         with open(log, "wb") as out:
             second = subprocess.Popen(
-                [
-                    str(settings.rasa_venv / "bin" / "rasa"),
-                    "run",
-                    "--interface",
-                    "127.0.0.1",
-                    "--port",
-                    str(second_port),
-                    "--enable-api",
-                    "--auth-token",
-                    settings.rasa_token,
-                    "--model",
-                    str(model),
-                    "--endpoints",
-                    str(endpoints),
-                    "--credentials",
-                    str(BOT_DIR / "credentials.yml"),
-                ],
+                rasa_command(settings, second_port, model, endpoints),
                 cwd=REPO_ROOT,
-                env=rasa_env(settings),
+                env={**rasa_env(settings), **secrets_env(settings)},
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,

@@ -41,6 +41,8 @@ class ScriptedRasa:
         path = request.url.path
         if self.down:
             raise httpx.ConnectError("connection refused", request=request)
+        if path == "/health":  # the action server's
+            return httpx.Response(200, json={"status": "ok"})
         if path == "/status":
             return httpx.Response(200, json={"model_id": "scripted"})
         if path.endswith("/tracker/events"):

@@ -27,12 +27,23 @@ def count_messages(client: TestClient) -> int:
         return int(db_session.scalar(select(func.count()).select_from(ConversationMessage)) or 0)
 
 
-def test_healthz_names_the_failing_components(client: TestClient) -> None:
-    response = client.get("/healthz")
+def test_healthz_names_the_failing_components_only_on_this_machine(client: TestClient) -> None:
+    local = TestClient(client.app, client=("127.0.0.1", 50000))
+    response = local.get("/healthz")
     assert response.status_code == 503
     body = response.json()
     assert set(body["failing"]) == {"rasa", "action_server"}
     assert body["components"]["database"]["ok"] and body["components"]["gateway"]["ok"]
+    # The public (or anything a proxy forwards) learns only that the desk is down (issue 11, F19).
+    public = client.get("/healthz")
+    assert public.status_code == 503 and public.json() == {"status": "unavailable"}
+    forwarded = local.get("/healthz", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert forwarded.json() == {"status": "unavailable"}
+
+
+def test_the_api_schema_is_not_published(client: TestClient) -> None:
+    for path in ("/openapi.json", "/docs", "/redoc"):
+        assert client.get(path).status_code == 404
 
 
 def test_a_message_while_rasa_is_down_is_kept_and_the_family_is_told(client: TestClient) -> None:

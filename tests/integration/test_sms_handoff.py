@@ -233,14 +233,15 @@ def test_office_messages_reach_an_open_page_as_server_sent_events(sms_settings) 
             conversation, token = start_conversation(db_session=db_session, channel="web")
             ref = conversation.rasa_sender
         base = f"http://127.0.0.1:{port}"
-        assert httpx.get(f"{base}/api/chat/events", params={"session_id": "nope"}).status_code == 404
+        assert httpx.post(f"{base}/api/chat/events/ticket", json={"session_id": "nope"}).status_code == 404
         events: list[dict[str, Any]] = []
 
         def listen(after: int, headers: dict[str, str]) -> None:
+            ticket = httpx.post(f"{base}/api/chat/events/ticket", json={"session_id": token}).json()["ticket"]
             with httpx.stream(
                 "GET",
                 f"{base}/api/chat/events",
-                params={"session_id": token, "after": after},
+                params={"ticket": ticket, "after": after},
                 headers=headers,
                 timeout=10,
             ) as response:

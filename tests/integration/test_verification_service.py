@@ -477,3 +477,67 @@ def test_a_date_that_reads_two_ways_is_asked_about_before_anything_is_checked(
 def test_an_unambiguous_date_is_not_asked_about(db: sessionmaker[Session]) -> None:
     assert give_birth_date(db, "conv-clear", "4/17/2013", ANA) is BirthDateOutcome.code_sent
     assert give_birth_date(db, "conv-same", "5/5/2013", NOBODY) is BirthDateOutcome.code_sent
+
+
+def test_wrong_codes_count_per_person_across_conversations(db: sessionmaker[Session]) -> None:
+    """Issue 11, F12: 2 + 2 + 1 wrong tries spread over three conversations lock the person, as 5 in one would."""
+    senders = ["spread-1", "spread-2", "spread-3"]
+    for minute, sender in enumerate(senders):
+        assert give_birth_date(db, sender, "4/17/2013", ANA, NOW + timedelta(minutes=minute)) == "code_sent"
+    right = last_code(db, ANA_SMS)  # the code of the third conversation
+    wrong = "111111" if right != "111111" else "222222"
+    at = NOW + timedelta(minutes=5)
+    outcomes = [type_code(db, sender, wrong, at) for sender in ("spread-1", "spread-1", "spread-2", "spread-2")]
+    assert outcomes == [CodeOutcome.wrong] * 4
+    assert type_code(db, "spread-3", wrong, at) is CodeOutcome.wrong  # the fifth, in a third conversation
+    with unit_of_work(db) as db_session:
+        locks = db_session.scalar(text("SELECT count(*) FROM verification_codes WHERE locks_person_until IS NOT NULL"))
+    assert locks == 1
+    # The person is locked: even the right code of the last conversation no longer works, and that conversation
+    # hears what an unmatched one would hear.
+    assert type_code(db, "spread-3", right, at) is CodeOutcome.wrong
+    # Once the hour's codes are past, no new code goes to the person until the lockout ends.
+    with unit_of_work(db) as db_session:
+        db_session.execute(
+            text("UPDATE verification_codes SET created_at = created_at - interval '2 hours'")
+            if db_session.get_bind().dialect.name == "postgresql"
+            else text("UPDATE verification_codes SET created_at = datetime(created_at, '-2 hours')")
+        )
+    before = len(sent(db, ANA_SMS))
+    assert give_birth_date(db, "spread-4", "4/17/2013", ANA, NOW + timedelta(minutes=10)) == "code_sent"
+    assert len(sent(db, ANA_SMS)) == before
+
+
+def test_matched_and_unmatched_details_take_the_same_time(db: sessionmaker[Session]) -> None:
+    """Issue 11, F13: a match that sends a code and a miss do the same work; the medians differ by under 1 ms."""
+    import statistics
+    import time
+
+    policy = VerificationPolicy(max_codes_per_hour=1000)  # every matched try really sends a code
+    timings: dict[str, list[float]] = {"hit": [], "miss": []}
+    for n in range(25):
+        for kind, typed in (
+            (("hit", "4/17/2013"), ("miss", "4/18/2013")) if n % 2 else (("miss", "4/18/2013"), ("hit", "4/17/2013"))
+        ):
+            sender = f"t-{kind}-{n}"
+            with unit_of_work(db) as db_session:
+                expect_answer(db_session=db_session, sender_id=sender, kind=service.BIRTH_DATE, now=NOW)
+                hold_answer(db_session=db_session, sender_id=sender, text=typed, language="en", now=NOW)
+            started = time.perf_counter()
+            with unit_of_work(db) as db_session:
+                outcome = submit_birth_date(
+                    db_session=db_session,
+                    sender_id=sender,
+                    claim=ANA,
+                    language="en",
+                    today=TODAY,
+                    sender_label=LABEL,
+                    now=NOW,
+                    policy=policy,
+                ).outcome
+            if n:  # the first round warms caches
+                timings[kind].append(time.perf_counter() - started)
+            assert outcome is BirthDateOutcome.code_sent
+    assert len(sent(db, ANA_SMS)) == 25
+    difference = statistics.median(timings["hit"]) - statistics.median(timings["miss"])
+    assert abs(difference) < 0.001, f"{difference * 1000:.2f} ms"

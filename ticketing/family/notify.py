@@ -4,7 +4,9 @@ Each function takes ``db_session`` and never commits. The family is reached thro
 came from (the ticket's pseudonymous ``requester_ref``); the help desk never sees a phone number. One exception
 (F9): the records link of a ticket whose requester the office verified another way (a call-back, ID in person, a
 signed form) goes to the contact ON FILE of the roster person the office confirmed, through the outbox as a
-sensitive message (encrypted, its text removed once sent), and the conversation is only told where it went.
+sensitive message (encrypted, its text removed once sent), and the conversation is only told where it went. A
+records or follow link to the conversation is never stored in clear: the message keeps a marker and the link goes
+sealed beside it.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from channels.delivery import Delivery, UnknownConversation, send_to_family
+from channels.delivery import LINK_MARKER, Delivery, UnknownConversation, send_to_family
 from channels.outbox.service import enqueue
 from identity.roster.models import RosterPerson
 from identity.roster.service import contact_for_code
@@ -32,13 +34,13 @@ class FamilyUnreachable(RuntimeError):
     """The family's conversation no longer exists (or was destroyed under the retention schedule)."""
 
 
-def _send(db_session: Session, ticket: Ticket, message: str) -> Delivery:
+def _send(db_session: Session, ticket: Ticket, message: str, link: str | None = None) -> Delivery:
     if ticket.purged_at is not None:
         raise FamilyUnreachable("this ticket's data was destroyed under the retention schedule")
     try:
         with db_session.begin_nested():
             return send_to_family(
-                db_session=db_session, requester_ref=ticket.requester_ref, text=message, ticket_id=ticket.id
+                db_session=db_session, requester_ref=ticket.requester_ref, text=message, ticket_id=ticket.id, link=link
             )
     except UnknownConversation as exc:
         raise FamilyUnreachable("the family's conversation no longer exists, so nothing was sent") from exc
@@ -87,7 +89,8 @@ def notify_status(*, db_session: Session, ticket: Ticket, public_url: str) -> De
     try:
         with db_session.begin_nested():
             token = create_follow_link(db_session=db_session, ticket=ticket)
-            return _send(db_session, ticket, status_text(ticket, follow_url(public_url, token)))
+            # The stored message holds a marker; the link itself is sealed (review F6).
+            return _send(db_session, ticket, status_text(ticket, LINK_MARKER), follow_url(public_url, token))
     except FamilyUnreachable:
         log.warning("ticket %s: the family could not be told about the status change", ticket.reference)
         return None
@@ -101,11 +104,11 @@ def send_follow_link(*, db_session: Session, ticket: Ticket, public_url: str) ->
             "follow_only",
             ticket.language,
             reference=ticket.reference,
-            url=follow_url(public_url, token),
+            url=LINK_MARKER,
             days=FOLLOW_LINK_DAYS,
             minutes=FOLLOW_LINK_VIEW_MINUTES,
         )
-        return _send(db_session, ticket, message)
+        return _send(db_session, ticket, message, follow_url(public_url, token))
 
 
 def send_records_link(
@@ -123,7 +126,9 @@ def send_records_link(
         "records", ticket.language, reference=ticket.reference, url=records_url(public_url, token), until=until
     )
     if not records_go_to_contact_on_file(ticket):
-        _send(db_session, ticket, message)
+        # To the conversation: the link is sealed beside a marker, rendered only when the family reads it.
+        marked = text("records", ticket.language, reference=ticket.reference, url=LINK_MARKER, until=until)
+        _send(db_session, ticket, marked, records_url(public_url, token))
         return "conversation"
     person = db_session.get(RosterPerson, ticket.requester_person_id) if ticket.requester_person_id else None
     if person is None or not person.active:
