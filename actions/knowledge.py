@@ -145,9 +145,8 @@ def answer_question(dispatcher: CollectingDispatcher, tracker: Tracker, domain: 
         return events
     answer = context.knowledge.answer(text, lang)
     out_of_scope = (tracker.latest_message.get("intent") or {}).get("name") == "out_of_scope"
-    # What the classifier put outside the domain comes back in only when it names something of student data, or
-    # when the knowledge base is sure of its answer.
-    in_domain = (answer.about_data or answer.verdict == "confident") if out_of_scope else answer.in_domain
+    # What the classifier put outside the domain comes back in only when it names something of student data.
+    in_domain = answer.about_data if out_of_scope else answer.in_domain
     top = answer.articles[0] if answer.articles else None
     in_form = (tracker.active_loop or {}).get("name") == REQUEST_FORM
     # In the middle of a request the question is answered and the request goes on: nothing else is offered.
