@@ -59,7 +59,7 @@ SAVED_NOTICE = {
     "en": "Thanks, your message is saved. The assistant is briefly unavailable; it will answer here as soon as it "
     'is back. If it is urgent, say "talk to a person".',
     "es": "Gracias, su mensaje quedó guardado. El asistente no está disponible por un momento; le responderá aquí "
-    "en cuanto vuelva. Si es urgente, escriba «hablar con una persona».",
+    'en cuanto vuelva. Si es urgente, escriba "hablar con una persona".',
 }
 
 

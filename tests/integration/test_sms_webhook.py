@@ -159,7 +159,7 @@ def test_spanish_keywords_stop_help_and_start(gateway: Gateway) -> None:
     assert "privacy@maplevalley.example.org" in help_text and "+1 555 010 0100" in help_text
     assert "PARAR" in help_text and "Responsable de Privacidad" in help_text
     assert "no recibirá más" in stopped and "COMENZAR" in stopped
-    assert "Volvió a suscribirse" in started
+    assert "Volverá a recibir nuestros mensajes" in started
     assert gateway.rasa.texts() == []
 
 
@@ -314,7 +314,7 @@ def test_stop_start_and_help_in_a_spanish_conversation_are_confirmed_in_spanish(
     gateway.deliver(4)
     stopped, helped, started = gateway.twilio.sent_to(PARENT)[-3:]
     assert "no recibirá más" in stopped and "unsubscribed" not in stopped
-    assert "Responda PARAR" in helped and "Reply STOP" not in helped
-    assert "Volvió a suscribirse" in started
+    assert "responda PARAR" in helped and "Reply STOP" not in helped
+    assert "Volverá a recibir nuestros mensajes" in started
     # The carriers' English keywords still work: the number was stopped and started.
     assert "hola" in " ".join(gateway.rasa.texts()) and "STOP" not in gateway.rasa.texts()
