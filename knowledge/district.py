@@ -120,11 +120,12 @@ class Vendor(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     provider: str
-    product: str
-    data_elements: list[str]
-    purpose: str
+    # What the transparency page shows, in both languages (review E73: English on the Spanish page).
+    product: Localized
+    data_elements: LocalizedList
+    purpose: Localized
     agreement_url: str
-    retention: str
+    retention: Localized
     uses_ai: bool
 
 

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from knowledge.service import KnowledgeService
 from rightsdesk.deps import get_knowledge
 from rightsdesk.web import page_language, render_page
+from ticketing.tickets.enums import CATEGORY_LABELS
 
 router = APIRouter(tags=["pages"])
 
@@ -38,7 +39,7 @@ TEXT = {
     },
     "es": {
         "rights_title": "Sus derechos sobre los datos de su hijo o hija",
-        "rights_intro": "Respuestas breves y con fuentes sobre los registros escolares y la privacidad. Cada "
+        "rights_intro": "Respuestas breves y con fuentes sobre el expediente escolar y la privacidad. Cada "
         "respuesta indica la ley o la guía de la que proviene.",
         "search_label": "Buscar en las respuestas",
         "search_button": "Buscar",
@@ -49,7 +50,7 @@ TEXT = {
         "sources": "Fuentes",
         "reviewed": "Revisado frente a sus fuentes el",
         "reviewed_by": "· revisión:",
-        "related": "Relacionado",
+        "related": "Temas relacionados",
         "ask": "Preguntar al asistente o a una persona",
         "not_found": "No se encontró esa respuesta.",
         "jurisdiction": {"federal": "Ley federal", "state": "Ley estatal", "district": "Este distrito"},
@@ -156,4 +157,6 @@ async def transparency(request: Request, knowledge: KnowledgeService = Depends(g
         d=knowledge.district,
         officer=knowledge.district.contacts.district_privacy_officer,
         records_deadline=knowledge.district.records_deadline(),
+        # The contacts table's request types in the page's words (review E72: raw English keys on the Spanish page).
+        categories={category.value: label for category, label in CATEGORY_LABELS[lang].items()},
     )

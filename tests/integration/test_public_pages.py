@@ -81,6 +81,21 @@ def test_transparency_page_shows_the_districts_rules(client: TestClient) -> None
     assert "Content-Security-Policy" in page.headers
 
 
+def test_transparency_page_shows_vendors_and_request_types_in_spanish(client: TestClient) -> None:
+    """Spanish review E72/E73: the vendor table and the contacts' request types were English on the Spanish page."""
+    es = client.get("/transparency", params={"lang": "es"}).text
+    assert "para llevar el expediente oficial, las boletas de calificaciones y la asistencia" in es
+    assert "nombre, número de estudiante, fecha de nacimiento" in es
+    assert "mientras dure el contrato" in es and "sistema de información estudiantil" in es
+    assert "<td>ver el expediente</td>" in es and "<td>corregir el expediente</td>" in es
+    for english in ("keeping the official student record", "student information system", "for the life of the"):
+        assert english not in es
+    assert "<td>records</td>" not in es and "<td>correction</td>" not in es
+    en = client.get("/transparency", params={"lang": "en"}).text
+    assert "keeping the official student record" in en and "<td>see records</td>" in en
+    assert "Responsable de privacidad del distrito" in es and "oficial de privacidad" not in es.lower()
+
+
 def test_transparency_page_shows_devices_immigration_and_safety_rules_in_the_pages_language(
     client: TestClient,
 ) -> None:
