@@ -34,12 +34,15 @@ OFFICE = frozenset({"office", "office_eligible"})
 
 
 def local_time(moment: datetime | None, lang: str) -> str:
-    """``3:45 PM`` or ``15:45`` in the district's time zone."""
+    """``3:45 PM`` or ``3:45 p. m.`` in the district's time zone.
+
+    Spanish uses the 12-hour clock too (review E23): families here read it, and "las 15:45" was misread.
+    """
     if moment is None:
         return ""
     local = moment.astimezone(ZoneInfo(get_context().knowledge.district.timezone))
     if lang == "es":
-        return local.strftime("%H:%M")
+        return f"{local.hour % 12 or 12}:{local.minute:02d} {'a. m.' if local.hour < 12 else 'p. m.'}"
     return local.strftime("%I:%M %p").lstrip("0")
 
 
