@@ -5,6 +5,7 @@ Per language, each article at a stable URL ``/rights/<lang>/<id>``; semantic HTM
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,6 +14,7 @@ from fastapi.responses import RedirectResponse
 from knowledge.service import KnowledgeService
 from rightsdesk.deps import get_knowledge
 from rightsdesk.web import page_language, render_page
+from ticketing.family.messages import MONTHS
 from ticketing.tickets.enums import CATEGORY_LABELS
 
 router = APIRouter(tags=["pages"])
@@ -57,6 +59,13 @@ TEXT = {
         "transparency_title": "Cómo este distrito usa y protege los datos estudiantiles",
     },
 }
+
+
+def day_in_words(iso_day: str, lang: str) -> str:
+    """``November 28, 2026`` / ``28 de noviembre de 2026``: an ISO date is unfamiliar to families (review E69)."""
+    day = date.fromisoformat(iso_day)
+    month = MONTHS["es" if lang == "es" else "en"][day.month - 1]
+    return f"{day.day} de {month} de {day.year}" if lang == "es" else f"{month} {day.day}, {day.year}"
 
 
 def paragraphs(body: str) -> list[dict[str, Any]]:
@@ -137,6 +146,7 @@ async def rights_article(
         nav="rights",
         x=TEXT[lang],
         article=article,
+        reviewed_on=day_in_words(article.reviewed_on, lang),
         blocks=paragraphs(article.body),
         related=related,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -48,6 +49,9 @@ def test_an_article_shows_when_and_by_which_role_it_was_last_reviewed(client: Te
     es = client.get("/rights/es/ferpa-inspect-review")
     assert "Checked against its sources on <time datetime=" in en.text and "reviewer: content editor" in en.text
     assert "Revisado frente a sus fuentes el" in es.text and "revisión: editor de contenidos" in es.text
+    # The date in words, the ISO form only in datetime= (Spanish review E69).
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\d">\d{1,2} de [a-z]+ de \d{4}</time>', es.text)
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\d">[A-Z][a-z]+ \d{1,2}, \d{4}</time>', en.text)
 
 
 def test_an_article_lists_the_sources_of_its_state_sentences(client: TestClient) -> None:
