@@ -145,7 +145,8 @@ def test_a_status_change_tells_the_family_with_a_follow_link_that_hides_internal
     assert "Estamos revisando." in page.text and "El estado de la solicitud cambió a: en proceso" in page.text
     assert "Secreto interno" not in page.text and OFFICER not in page.text
     assert "&lt;script&gt;" in page.text
-    assert family.get(url + "?lang=en").status_code == 200  # switching language within the short window
+    assert url.endswith("?lang=es")  # the family's language travels with the link (Spanish review E63)
+    assert family.get(url.replace("?lang=es", "?lang=en")).status_code == 200  # switching language within the window
     assert "ticket.viewed_by_family" in _audit_actions(factory, spanish.reference)
     assert family.get("/request/not-a-token").status_code == 404
 
@@ -246,7 +247,8 @@ def test_files_and_secure_records_links(console: Console, spanish: OpenedTicket,
     assert family.get(url).status_code == 200
     with unit_of_work(factory) as db_session:
         db_session.execute(update(RecordsLink).values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
-    expired = family.get(url, headers={"accept-language": "es"})
+    # A phone set to English still gets the expired-link page in the family's language (E63).
+    expired = family.get(url, headers={"accept-language": "en-US"})
     assert expired.status_code == 410 and "Este enlace ya no funciona" in expired.text
     actions = _audit_actions(factory, spanish.reference)
     assert actions.count("records_link.opened") == 2 and actions[-1] == "records_link.refused"
