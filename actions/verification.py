@@ -46,9 +46,9 @@ def local_time(moment: datetime | None, lang: str) -> str:
     return local.strftime("%I:%M %p").lstrip("0")
 
 
-def sender_label() -> str:
-    """How the district signs a code message."""
-    return get_context().knowledge.district.short_name
+def sender_label(lang: str) -> str:
+    """How the district signs a code message in ``lang`` (Spanish: no "USD", which reads as dollars)."""
+    return get_context().knowledge.district.short_name_for(lang)
 
 
 def expect(tracker: Tracker, kind: str | None) -> None:
@@ -76,7 +76,7 @@ def validate_birth_date(dispatcher: CollectingDispatcher, tracker: Tracker) -> d
             "claim": claim,
             "language": lang,
             "today": local_today(context.knowledge.district),
-            "sender_label": sender_label(),
+            "sender_label": sender_label(lang),
         }
         result = verification.submit_birth_date(**arguments)
         if result.outcome is BirthDateOutcome.no_date and intent in ("affirm", "deny"):
@@ -168,7 +168,7 @@ class ActionResendCode(Action):
         lang = language_of(tracker)
         with unit_of_work(get_context().session_factory) as db_session:
             result = verification.resend_code(
-                db_session=db_session, sender_id=tracker.sender_id, language=lang, sender_label=sender_label()
+                db_session=db_session, sender_id=tracker.sender_id, language=lang, sender_label=sender_label(lang)
             )
         if result.outcome is BirthDateOutcome.code_sent:
             dispatcher.utter_message(response="utter_code_sent")

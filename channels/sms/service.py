@@ -85,10 +85,10 @@ def help_text(district: District, language: str) -> str:
     officer = district.contacts.district_privacy_officer
     return HELP_TEXT[language].format(
         site=SITE[language],
-        district=district.short_name,
+        district=district.short_name_for(language),
         name=officer.name,
         title=officer.title.get(language),
-        phone=officer.phone or "",
+        phone=officer.phone_shown,
         email=officer.email,
     )
 
@@ -155,7 +155,7 @@ def _keyword(
     lang = "es" if keyword.language == "es" or spanish_conversation else "en"
     key = contact_hash(sms.from_number)
     opted_out = db_session.get(SmsOptOut, key)
-    names = {"site": SITE[lang], "district": district.short_name}
+    names = {"site": SITE[lang], "district": district.short_name_for(lang)}
     conversation_id = conversation.id if conversation else None
     if keyword.action == STOP:
         if opted_out is not None:

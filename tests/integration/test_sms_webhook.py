@@ -156,8 +156,9 @@ def test_spanish_keywords_stop_help_and_start(gateway: Gateway) -> None:
     gateway.sms(PARENT, "Comenzar")
     gateway.deliver(4)
     help_text, stopped, started = gateway.twilio.sent_to(PARENT)
-    assert "privacy@maplevalley.example.org" in help_text and "+1 555 010 0100" in help_text
+    assert "privacy@maplevalley.example.org" in help_text and "(555) 010-0100" in help_text  # E82
     assert "PARAR" in help_text and "Responsable de Privacidad" in help_text
+    assert "Distrito Escolar Maple Valley" in help_text and "USD" not in help_text  # E81: "USD" reads as dollars
     assert "no recibirá más" in stopped and "COMENZAR" in stopped
     assert "Volverá a recibir nuestros mensajes" in started
     assert gateway.rasa.texts() == []
