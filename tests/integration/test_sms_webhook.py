@@ -299,6 +299,8 @@ def test_while_the_assistant_is_down_the_parent_is_told_once_and_answered_later(
     gateway.deliver(2)
     (notice,) = gateway.twilio.sent_to(PARENT)
     assert "your message is saved" in notice
+    # Not "say talk to a person", which would wait for the assistant too: the office itself (Spanish review E44).
+    assert "privacy@maplevalley.example.org" in notice and "(555) 010-0100" in notice
     gateway.rasa.down = False
     gateway.client.portal.call(chat.retry_pending, timedelta(0))  # type: ignore[union-attr]
     gateway.deliver()
