@@ -668,7 +668,7 @@ def test_change_an_answer_switch_topic_and_cancel_without_getting_stuck(env: Env
     # Switch topic in the middle: a complaint instead (it needs no verification).
     assert "180" in chat.say(chat.t["complaint"])
     cancelled = chat.say("cancel" if lang == "en" else "cancelar")
-    assert "haven't opened anything" in cancelled or "no abrí ninguna solicitud" in cancelled
+    assert "haven't opened anything" in cancelled or "no envié nada a la oficina" in cancelled
     # And the conversation goes on normally.
     answer = chat.say("who can see my son's grades?" if lang == "en" else "¿quién puede ver las notas de mi hijo?")
     assert "didn't understand" not in answer and "no entendí" not in answer
@@ -778,7 +778,7 @@ def test_sms_misuse_report_anonymous_in_spanish(env: Env) -> None:
     (asked,) = sms_turn(
         env, number, "hola, creo que hackearon la plataforma de la escuela y filtraron datos de mi hija"
     )
-    assert "anónima" in asked
+    assert "sin dar su nombre" in asked
     sms_turn(env, number, "sí")
     (summary,) = sms_turn(env, number, "vi sus calificaciones en una página pública")
     assert "Responda SÍ o NO" in summary
