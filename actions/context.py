@@ -64,3 +64,8 @@ def channel_of(tracker: Any) -> str:
     metadata = tracker.latest_message.get("metadata") or {}
     channel = metadata.get(CHANNEL_METADATA)
     return channel if channel in ("web", "sms") else "web"
+
+
+def office_email() -> str:
+    """The district privacy office's address, for texts that tell the family to write to it (review E40)."""
+    return get_context().knowledge.district.contacts.district_privacy_officer.email

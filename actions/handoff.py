@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
-from actions.context import channel_of, get_context, language_of
+from actions.context import channel_of, get_context, language_of, office_email
 from actions.formatting import long_date
 from actions.slots import OFFER_PENDING, OFFERED_REQUEST
 from ticketing.database import unit_of_work
@@ -45,7 +45,7 @@ class ActionHandoff(Action):
                 reference, due_on = ticket.reference, ticket.due_on
         except SQLAlchemyError:
             log.exception("could not open a question ticket")
-            dispatcher.utter_message(response="utter_request_failed")
+            dispatcher.utter_message(response="utter_request_failed", office_email=office_email())
             return []
         log.info("%s ticket %s for a person", "reused" if reused else "opened", reference)
         dispatcher.utter_message(

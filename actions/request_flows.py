@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions import answers
 from actions import slots as s
-from actions.context import channel_of, get_context, language_of
+from actions.context import channel_of, get_context, language_of, office_email
 from actions.formatting import long_date
 from actions.request_form import (
     STATUS,
@@ -90,7 +90,7 @@ def open_request(
             reference, due_on = ticket.reference, ticket.due_on
     except SQLAlchemyError:
         log.exception("could not open a %s ticket", category.value)
-        dispatcher.utter_message(response="utter_request_failed")
+        dispatcher.utter_message(response="utter_request_failed", office_email=office_email())
         return None
     log.info("opened ticket %s (%s, %s)", reference, category.value, "verified" if verified else "unverified")
     dispatcher.utter_message(response=response, reference=reference, due_date=long_date(due_on, lang))

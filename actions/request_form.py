@@ -25,7 +25,7 @@ from ticketing.tickets.enums import CATEGORY_LABELS, TicketCategory
 # Requests about a student's records: the requester's identity is verified first.
 VERIFIED_CATEGORIES = frozenset({"records", "correction", "directory_optout", "consent", "status"})
 STATUS = "status"
-STATUS_LABEL = {"en": "check a request", "es": "consultar una solicitud"}
+STATUS_LABEL = {"en": "check a request", "es": "ver cómo va una solicitud"}
 # An answer that is clearly one of these (another request, a question, a code problem) is not taken as the answer
 # to a short question (a name, a choice, a date, a code): the form hands the turn to that rule instead.
 SWITCH_INTENTS = frozenset(

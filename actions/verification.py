@@ -34,18 +34,21 @@ OFFICE = frozenset({"office", "office_eligible"})
 
 
 def local_time(moment: datetime | None, lang: str) -> str:
-    """``3:45 PM`` or ``15:45`` in the district's time zone."""
+    """``3:45 PM`` or ``3:45 p. m.`` in the district's time zone.
+
+    Spanish uses the 12-hour clock too (review E23): families here read it, and "las 15:45" was misread.
+    """
     if moment is None:
         return ""
     local = moment.astimezone(ZoneInfo(get_context().knowledge.district.timezone))
     if lang == "es":
-        return local.strftime("%H:%M")
+        return f"{local.hour % 12 or 12}:{local.minute:02d} {'a. m.' if local.hour < 12 else 'p. m.'}"
     return local.strftime("%I:%M %p").lstrip("0")
 
 
-def sender_label() -> str:
-    """How the district signs a code message."""
-    return get_context().knowledge.district.short_name
+def sender_label(lang: str) -> str:
+    """How the district signs a code message in ``lang`` (Spanish: no "USD", which reads as dollars)."""
+    return get_context().knowledge.district.short_name_for(lang)
 
 
 def expect(tracker: Tracker, kind: str | None) -> None:
@@ -73,7 +76,7 @@ def validate_birth_date(dispatcher: CollectingDispatcher, tracker: Tracker) -> d
             "claim": claim,
             "language": lang,
             "today": local_today(context.knowledge.district),
-            "sender_label": sender_label(),
+            "sender_label": sender_label(lang),
         }
         result = verification.submit_birth_date(**arguments)
         if result.outcome is BirthDateOutcome.no_date and intent in ("affirm", "deny"):
@@ -165,7 +168,7 @@ class ActionResendCode(Action):
         lang = language_of(tracker)
         with unit_of_work(get_context().session_factory) as db_session:
             result = verification.resend_code(
-                db_session=db_session, sender_id=tracker.sender_id, language=lang, sender_label=sender_label()
+                db_session=db_session, sender_id=tracker.sender_id, language=lang, sender_label=sender_label(lang)
             )
         if result.outcome is BirthDateOutcome.code_sent:
             dispatcher.utter_message(response="utter_code_sent")

@@ -62,9 +62,14 @@ STALE_SENDING = timedelta(minutes=2)
 
 SAVED_NOTICE = {
     "en": "Thanks, your message is saved. The assistant is briefly unavailable; it will answer here as soon as it "
-    'is back. If it is urgent, say "talk to a person".',
+    "is back.",
     "es": "Gracias, su mensaje quedó guardado. El asistente no está disponible por un momento; le responderá aquí "
-    "en cuanto vuelva. Si es urgente, escriba «hablar con una persona».",
+    "en cuanto vuelva.",
+}
+# Asking for a person here would wait for the assistant too (review E44), so the notice gives the office itself.
+URGENT_CONTACT = {
+    "en": " If it is urgent, call or write to the privacy office: {contact}.",
+    "es": " Si es urgente, llame o escriba a la oficina de privacidad: {contact}.",
 }
 
 
@@ -317,6 +322,15 @@ class ChatService:
             attempt,
         )
 
+    def _saved_notice(self, language: str) -> str:
+        """The "message saved" notice, with the privacy office's phone and email when the district is known."""
+        lang = language if language in SAVED_NOTICE else "en"
+        if self.district is None:
+            return SAVED_NOTICE[lang]
+        officer = self.district().contacts.district_privacy_officer
+        contact = ", ".join(part for part in (officer.phone_shown, officer.email) if part)
+        return SAVED_NOTICE[lang] + URGENT_CONTACT[lang].format(contact=contact)
+
     def _keep_pending(self, claimed: _Claim, notice: BotMessage) -> int | None:
         """Rasa did not answer: the message waits for the retry loop; the family is told once (a worker thread).
 
@@ -367,7 +381,7 @@ class ChatService:
             )
         except RasaUnavailable as exc:
             log.warning("rasa unavailable for conversation %s: %s", claimed.conversation_id, exc)
-            notice = BotMessage(text=SAVED_NOTICE.get(reply.language, SAVED_NOTICE["en"]))
+            notice = BotMessage(text=self._saved_notice(reply.language))
             stored = await run_in_threadpool(self._keep_pending, claimed, notice)
             if stored is not None:
                 reply.message_ids.append(stored)

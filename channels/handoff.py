@@ -34,7 +34,7 @@ PERSON_BROUGHT_IN = {
     "you can keep writing to me.",
     "es": "Disculpe, no logré entenderle. Le pedí a una persona de la oficina de privacidad que le ayude. Su número "
     "de referencia es {reference}. Le responderán aquí a más tardar el {due_date}, en horario de oficina. "
-    "Mientras tanto puede seguir escribiéndome.",
+    "Mientras tanto, puede seguir escribiéndome.",
 }
 PERSON_ALREADY_ASKED = {
     "en": "I'm sorry I could not understand. A person in the privacy office already has your request {reference} "

@@ -64,6 +64,19 @@ class Contact(BaseModel):
     email: str
     phone: str | None = None
 
+    @property
+    def phone_shown(self) -> str:
+        """The phone as families read it: ``(555) 010-0100`` for a US number (review E82), else as written."""
+        phone = (self.phone or "").strip()
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        if phone.startswith("+") and not (phone.startswith("+1") and len(digits) == 11):
+            return phone  # not a US number: as written
+        if len(digits) == 11 and digits.startswith("1"):
+            digits = digits[1:]
+        if len(digits) != 10:
+            return phone
+        return f"({digits[:3]}) {digits[3:6]}-{digits[6:]}"
+
 
 class PrivacyOfficer(Contact):
     """The district privacy officer: the fallback for every category and the owner of urgent reports."""
@@ -120,11 +133,12 @@ class Vendor(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     provider: str
-    product: str
-    data_elements: list[str]
-    purpose: str
+    # What the transparency page shows, in both languages (review E73: English on the Spanish page).
+    product: Localized
+    data_elements: LocalizedList
+    purpose: Localized
     agreement_url: str
-    retention: str
+    retention: Localized
     uses_ai: bool
 
 
@@ -195,6 +209,9 @@ class District(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     name: str
     short_name: str
+    # How messages are signed in each language when the short name misleads (review E81: "USD" reads as US
+    # dollars in Spanish, so a code SMS from "Maple Valley USD" looks like a money scam). Defaults to short_name.
+    short_names: Localized | None = None
     state: str = Field(min_length=2, max_length=2)
     timezone: str
     website: str
@@ -213,6 +230,10 @@ class District(BaseModel):
     vendors: list[Vendor]
     retention_schedule: list[RetentionItem]
     retention: RetentionPeriods
+
+    def short_name_for(self, lang: str) -> str:
+        """The short name that signs messages in ``lang``."""
+        return self.short_names.get(lang) if self.short_names else self.short_name
 
     @property
     def state_name(self) -> str:

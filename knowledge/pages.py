@@ -5,6 +5,7 @@ Per language, each article at a stable URL ``/rights/<lang>/<id>``; semantic HTM
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,6 +14,8 @@ from fastapi.responses import RedirectResponse
 from knowledge.service import KnowledgeService
 from rightsdesk.deps import get_knowledge
 from rightsdesk.web import page_language, render_page
+from ticketing.family.messages import MONTHS
+from ticketing.tickets.enums import CATEGORY_LABELS
 
 router = APIRouter(tags=["pages"])
 
@@ -38,7 +41,7 @@ TEXT = {
     },
     "es": {
         "rights_title": "Sus derechos sobre los datos de su hijo o hija",
-        "rights_intro": "Respuestas breves y con fuentes sobre los registros escolares y la privacidad. Cada "
+        "rights_intro": "Respuestas breves y con fuentes sobre el expediente escolar y la privacidad. Cada "
         "respuesta indica la ley o la guía de la que proviene.",
         "search_label": "Buscar en las respuestas",
         "search_button": "Buscar",
@@ -49,13 +52,20 @@ TEXT = {
         "sources": "Fuentes",
         "reviewed": "Revisado frente a sus fuentes el",
         "reviewed_by": "· revisión:",
-        "related": "Relacionado",
+        "related": "Temas relacionados",
         "ask": "Preguntar al asistente o a una persona",
         "not_found": "No se encontró esa respuesta.",
         "jurisdiction": {"federal": "Ley federal", "state": "Ley estatal", "district": "Este distrito"},
         "transparency_title": "Cómo este distrito usa y protege los datos estudiantiles",
     },
 }
+
+
+def day_in_words(iso_day: str, lang: str) -> str:
+    """``November 28, 2026`` / ``28 de noviembre de 2026``: an ISO date is unfamiliar to families (review E69)."""
+    day = date.fromisoformat(iso_day)
+    month = MONTHS["es" if lang == "es" else "en"][day.month - 1]
+    return f"{day.day} de {month} de {day.year}" if lang == "es" else f"{month} {day.day}, {day.year}"
 
 
 def paragraphs(body: str) -> list[dict[str, Any]]:
@@ -136,6 +146,7 @@ def rights_article(
         nav="rights",
         x=TEXT[lang],
         article=article,
+        reviewed_on=day_in_words(article.reviewed_on, lang),
         blocks=paragraphs(article.body),
         related=related,
     )
@@ -156,4 +167,6 @@ def transparency(request: Request, knowledge: KnowledgeService = Depends(get_kno
         d=knowledge.district,
         officer=knowledge.district.contacts.district_privacy_officer,
         records_deadline=knowledge.district.records_deadline(),
+        # The contacts table's request types in the page's words (review E72: raw English keys on the Spanish page).
+        categories={category.value: label for category, label in CATEGORY_LABELS[lang].items()},
     )

@@ -28,19 +28,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "nav_rights": "Your rights",
         "nav_transparency": "How we use data",
         "other_language": "Español",
-        "footer": "An automated assistant gives general information, not legal advice. A person in the "
-        "district's privacy office is always available.",
+        "footer": "An automated assistant gives general information, not legal advice. You can always ask to talk "
+        "to a person in the district's privacy office.",
     },
     "es": {
-        "site_name": "Oficina de Derechos sobre Datos Familiares",
+        "site_name": "Servicio de Derechos sobre los Datos Familiares",
         "skip": "Ir al contenido",
         "nav_label": "Principal",
         "nav_chat": "Hacer una pregunta",
         "nav_rights": "Sus derechos",
         "nav_transparency": "Cómo usamos los datos",
         "other_language": "English",
-        "footer": "Un asistente automático da información general, no asesoría legal. Siempre puede hablar con "
-        "una persona de la oficina de privacidad del distrito.",
+        "footer": "Un asistente automático da información general, no asesoría legal. Siempre puede pedir hablar "
+        "con una persona de la oficina de privacidad del distrito.",
     },
 }
 

@@ -30,31 +30,31 @@ from channels.sms.render import resolve_reply
 from knowledge.district import District
 from ticketing.database import unit_of_work, utcnow
 
-SITE = {"en": "Family Data Rights Desk", "es": "Oficina de Derechos sobre Datos Familiares"}
+SITE = {"en": "Family Data Rights Desk", "es": "Servicio de Derechos sobre los Datos Familiares"}
 STOP_CONFIRMED = {
-    "en": "You are unsubscribed from {site} ({district}) and will get no more messages. Reply START to subscribe "
+    "en": "You are unsubscribed from the {site} ({district}) and will get no more messages. Reply START to subscribe "
     "again.",
-    "es": "Usted canceló los mensajes de {site} ({district}) y no recibirá más. Responda COMENZAR para volver a "
-    "suscribirse.",
+    "es": "{site} ({district}): Ya no recibirá más mensajes nuestros. Si quiere volver a recibirlos, responda "
+    "COMENZAR.",
 }
 START_CONFIRMED = {
-    "en": "You are subscribed to {site} ({district}) again. Ask your question anytime. Reply HELP for help, STOP "
+    "en": "You are subscribed to the {site} ({district}) again. Ask your question anytime. Reply HELP for help, STOP "
     "to stop.",
-    "es": "Volvió a suscribirse a {site} ({district}). Escriba su pregunta cuando quiera. Responda AYUDA para "
-    "ayuda o PARAR para cancelar.",
+    "es": "{site} ({district}): Volverá a recibir nuestros mensajes. Escriba su pregunta cuando quiera. Para pedir "
+    "ayuda, responda AYUDA. Para dejar de recibir mensajes, responda PARAR.",
 }
 HELP_TEXT = {
     "en": "{site} ({district}): answers about your rights over your child's school data. A person: {name}, "
     "{title}, {phone}, {email}. Reply STOP to stop, START to restart. Msg & data rates may apply.",
-    "es": "{site} ({district}): respuestas sobre sus derechos sobre los datos escolares de su hijo o hija. Una "
-    "persona: {name}, {title}, {phone}, {email}. Responda PARAR para cancelar o COMENZAR para volver. Pueden "
-    "aplicarse tarifas de mensajes y datos.",
+    "es": "{site} ({district}): respuestas sobre los derechos que usted tiene con los datos escolares de su hijo o "
+    "hija. Para hablar con una persona: {name}, {title}, {phone}, {email}. Para dejar de recibir mensajes, responda "
+    "PARAR (o STOP); para volver, COMENZAR. Pueden aplicarse tarifas de mensajes y datos.",
 }
 PICTURE_ONLY = {
     "en": "Thanks. I can only read text, so I cannot see pictures or files. Please do not send pictures of school "
     "records here; type your question instead.",
-    "es": "Gracias. Solo puedo leer texto: no veo fotos ni archivos. Por favor no envíe fotos de registros "
-    "escolares por aquí; escriba su pregunta.",
+    "es": "Gracias. Solo puedo leer texto: no veo fotos ni archivos. Por favor, no envíe por aquí fotos de "
+    "documentos del expediente escolar; escriba su pregunta.",
 }
 
 
@@ -86,10 +86,10 @@ def help_text(district: District, language: str) -> str:
     officer = district.contacts.district_privacy_officer
     return HELP_TEXT[language].format(
         site=SITE[language],
-        district=district.short_name,
+        district=district.short_name_for(language),
         name=officer.name,
         title=officer.title.get(language),
-        phone=officer.phone or "",
+        phone=officer.phone_shown,
         email=officer.email,
     )
 
@@ -156,7 +156,7 @@ def _keyword(
     lang = "es" if keyword.language == "es" or spanish_conversation else "en"
     key = contact_hash(sms.from_number)
     opted_out = db_session.get(SmsOptOut, key)
-    names = {"site": SITE[lang], "district": district.short_name}
+    names = {"site": SITE[lang], "district": district.short_name_for(lang)}
     conversation_id = conversation.id if conversation else None
     if keyword.action == STOP:
         if opted_out is not None:

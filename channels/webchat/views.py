@@ -43,9 +43,9 @@ TEXT = {
     "es": {
         "title": "Pregunte sobre los datos de su hijo o hija",
         "privacy": "Antes de empezar: este es un asistente automático, no un abogado. Guardamos esta conversación "
-        "{days} días, sin fechas de nacimiento, códigos, números de identificación ni teléfonos, y solo la "
-        "oficina de privacidad del distrito ve las solicitudes que usted abra. No escriba aquí registros ni "
-        "contraseñas.",
+        "durante {days} días, sin fechas de nacimiento, códigos, números de identificación ni números de teléfono. "
+        "Solo la oficina de privacidad del distrito ve las solicitudes que usted haga. No escriba aquí contraseñas "
+        "ni información del expediente de su hijo o hija.",
         "label": "Su mensaje",
         "send": "Enviar",
         "person": "Hablar con una persona",
@@ -54,9 +54,9 @@ TEXT = {
         "sources": "Fuentes",
         "read_more": "Leer la respuesta completa",
         "error": "No se pudo enviar el mensaje. Revise su conexión e intente de nuevo.",
-        "restart": "Esta conversación terminó. Empezó una nueva.",
+        "restart": "Esta conversación terminó. Ya empezamos una nueva.",
         "language": "Idioma",
-        "hint": "Pulse Intro para enviar y Mayús+Intro para una nueva línea.",
+        "hint": "Presione Enter para enviar. Para cambiar de línea, presione Shift + Enter.",
         "you": "Usted",
         "assistant": "Asistente",
         "office": "Oficina de privacidad",
@@ -78,9 +78,9 @@ STARTERS = {
         "I want to report a problem with my child's data",
     ],
     "es": [
-        "¿Quién puede ver los registros escolares de mi hijo?",
-        "Quiero ver los registros de mi hijo",
-        "¿Cómo me excluyo de la información de directorio?",
+        "¿Quién puede ver el expediente escolar de mi hijo?",
+        "Quiero ver el expediente de mi hijo",
+        "¿Cómo pido que no compartan la información de directorio de mi hijo?",
         "Quiero reportar un problema con los datos de mi hijo",
     ],
 }

@@ -168,7 +168,7 @@ def test_console_on_a_laptop(gateway: Gateway) -> None:
 
     messages = family_messages(gateway.factory, gateway.ticket.conversation_id)
     assert messages[0].endswith("Hola, ya estamos revisando su solicitud.")
-    assert "ahora está en trámite" in messages[1]
+    assert "Estado actual: en proceso" in messages[1]
     follow = re.search(r"(/request/\S+)", messages[1]).group(1)  # type: ignore[union-attr]
     with chromium() as phone:
         phone.set_page_load_timeout(PAGE_TIMEOUT)

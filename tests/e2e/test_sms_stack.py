@@ -114,7 +114,7 @@ def test_stop_help_and_start_in_both_languages(sms_stack: Stack, fake: FakeTwili
     assert "no recibirá más" in replies(fake, number, 4)[3]
     text(sms_stack, fake, number, "hola")
     text(sms_stack, fake, number, "COMENZAR")
-    assert "Volvió a suscribirse" in replies(fake, number, 5)[4]
+    assert "Volverá a recibir nuestros mensajes" in replies(fake, number, 5)[4]
     time.sleep(2)
     assert len(fake.sent_to(number)) == 5
 

@@ -117,8 +117,8 @@ def test_an_empty_reply_or_a_gone_conversation_changes_nothing(
 def test_reply_templates_start_in_the_familys_language(console: Console, spanish: OpenedTicket) -> None:
     page = console.get(f"/console/tickets/{spanish.reference}?template=acknowledge")
     body = re.search(r'<textarea id="reply-body"[^>]*>([^<]*)</textarea>', page.text).group(1)  # type: ignore[union-attr]
-    assert body.startswith(f"Recibimos su solicitud {spanish.reference} (ver registros).")
-    assert re.search(r"Le responderemos a más tardar el [a-zé]+, \d{1,2} de [a-z]+ de \d{4}\.", body)
+    assert body.startswith(f"Recibimos su solicitud {spanish.reference} (ver el expediente).")
+    assert re.search(r"Le responderemos a más tardar el [a-zé]+ \d{1,2} de [a-z]+ de \d{4}\.", body)
     english = console.get(f"/console/tickets/{spanish.reference}?template=no_such_template")
     assert re.search(r'<textarea id="reply-body"[^>]*></textarea>', english.text)
 
@@ -135,15 +135,18 @@ def test_a_status_change_tells_the_family_with_a_follow_link_that_hides_internal
     response = console.post(f"/console/tickets/{spanish.reference}/status", {"status": "in_progress"})
     assert response.status_code == 303 and response.headers["location"].endswith("done=status")
     message = family_messages(factory, spanish.conversation_id)[-1]
-    assert message.startswith(f"Novedades de su solicitud {spanish.reference} (ver registros): ahora está en trámite.")
+    assert message.startswith(
+        f"Hay novedades sobre su solicitud {spanish.reference} (ver el expediente). Estado actual: en proceso."
+    )
     url = re.search(r"http://127\.0\.0\.1:18000(/request/\S+)", message).group(1)  # type: ignore[union-attr]
     family = TestClient(app)
     page = family.get(url)
     assert page.status_code == 200 and '<html lang="es">' in page.text
-    assert "Estamos revisando." in page.text and "El estado cambió a: en trámite" in page.text
+    assert "Estamos revisando." in page.text and "El estado de la solicitud cambió a: en proceso" in page.text
     assert "Secreto interno" not in page.text and OFFICER not in page.text
     assert "&lt;script&gt;" in page.text
-    assert family.get(url + "?lang=en").status_code == 200  # switching language within the short window
+    assert url.endswith("?lang=es")  # the family's language travels with the link (Spanish review E63)
+    assert family.get(url.replace("?lang=es", "?lang=en")).status_code == 200  # switching language within the window
     assert "ticket.viewed_by_family" in _audit_actions(factory, spanish.reference)
     assert family.get("/request/not-a-token").status_code == 404
 
@@ -234,8 +237,8 @@ def test_files_and_secure_records_links(console: Console, spanish: OpenedTicket,
     sent = console.post(f"{path}/records-links", {"attachment_id": attachment.id})
     assert sent.status_code == 303
     message = family_messages(factory, spanish.conversation_id)[-1]
-    assert message.startswith(f"Los registros de su solicitud {spanish.reference} están listos:")
-    assert "Por favor, no lo reenvíe." in message
+    assert message.startswith(f"Los documentos que pidió en su solicitud {spanish.reference} están listos:")
+    assert "Por favor, no se lo reenvíe a nadie." in message
     url = re.search(r"http://127\.0\.0\.1:18000(/records/\S+)", message).group(1)  # type: ignore[union-attr]
     family = TestClient(app)
     first = family.get(url)
@@ -244,7 +247,8 @@ def test_files_and_secure_records_links(console: Console, spanish: OpenedTicket,
     assert family.get(url).status_code == 200
     with unit_of_work(factory) as db_session:
         db_session.execute(update(RecordsLink).values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
-    expired = family.get(url, headers={"accept-language": "es"})
+    # A phone set to English still gets the expired-link page in the family's language (E63).
+    expired = family.get(url, headers={"accept-language": "en-US"})
     assert expired.status_code == 410 and "Este enlace ya no funciona" in expired.text
     actions = _audit_actions(factory, spanish.reference)
     assert actions.count("records_link.opened") == 2 and actions[-1] == "records_link.refused"

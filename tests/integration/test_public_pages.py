@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -48,6 +49,9 @@ def test_an_article_shows_when_and_by_which_role_it_was_last_reviewed(client: Te
     es = client.get("/rights/es/ferpa-inspect-review")
     assert "Checked against its sources on <time datetime=" in en.text and "reviewer: content editor" in en.text
     assert "Revisado frente a sus fuentes el" in es.text and "revisión: editor de contenidos" in es.text
+    # The date in words, the ISO form only in datetime= (Spanish review E69).
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\d">\d{1,2} de [a-z]+ de \d{4}</time>', es.text)
+    assert re.search(r'<time datetime="\d{4}-\d\d-\d\d">[A-Z][a-z]+ \d{1,2}, \d{4}</time>', en.text)
 
 
 def test_an_article_lists_the_sources_of_its_state_sentences(client: TestClient) -> None:
@@ -79,6 +83,21 @@ def test_transparency_page_shows_the_districts_rules(client: TestClient) -> None
     ):
         assert expected in page.text
     assert "Content-Security-Policy" in page.headers
+
+
+def test_transparency_page_shows_vendors_and_request_types_in_spanish(client: TestClient) -> None:
+    """Spanish review E72/E73: the vendor table and the contacts' request types were English on the Spanish page."""
+    es = client.get("/transparency", params={"lang": "es"}).text
+    assert "para llevar el expediente oficial, las boletas de calificaciones y la asistencia" in es
+    assert "nombre, número de estudiante, fecha de nacimiento" in es
+    assert "mientras dure el contrato" in es and "sistema de información estudiantil" in es
+    assert "<td>ver el expediente</td>" in es and "<td>corregir el expediente</td>" in es
+    for english in ("keeping the official student record", "student information system", "for the life of the"):
+        assert english not in es
+    assert "<td>records</td>" not in es and "<td>correction</td>" not in es
+    en = client.get("/transparency", params={"lang": "en"}).text
+    assert "keeping the official student record" in en and "<td>see records</td>" in en
+    assert "Responsable de privacidad del distrito" in es and "oficial de privacidad" not in es.lower()
 
 
 def test_transparency_page_shows_devices_immigration_and_safety_rules_in_the_pages_language(

@@ -156,10 +156,11 @@ def test_spanish_keywords_stop_help_and_start(gateway: Gateway) -> None:
     gateway.sms(PARENT, "Comenzar")
     gateway.deliver(4)
     help_text, stopped, started = gateway.twilio.sent_to(PARENT)
-    assert "privacy@maplevalley.example.org" in help_text and "+1 555 010 0100" in help_text
+    assert "privacy@maplevalley.example.org" in help_text and "(555) 010-0100" in help_text  # E82
     assert "PARAR" in help_text and "Responsable de Privacidad" in help_text
+    assert "Distrito Escolar Maple Valley" in help_text and "USD" not in help_text  # E81: "USD" reads as dollars
     assert "no recibirá más" in stopped and "COMENZAR" in stopped
-    assert "Volvió a suscribirse" in started
+    assert "Volverá a recibir nuestros mensajes" in started
     assert gateway.rasa.texts() == []
 
 
@@ -298,6 +299,8 @@ def test_while_the_assistant_is_down_the_parent_is_told_once_and_answered_later(
     gateway.deliver(2)
     (notice,) = gateway.twilio.sent_to(PARENT)
     assert "your message is saved" in notice
+    # Not "say talk to a person", which would wait for the assistant too: the office itself (Spanish review E44).
+    assert "privacy@maplevalley.example.org" in notice and "(555) 010-0100" in notice
     gateway.rasa.down = False
     gateway.client.portal.call(chat.retry_pending, timedelta(0))  # type: ignore[union-attr]
     gateway.deliver()
@@ -314,7 +317,7 @@ def test_stop_start_and_help_in_a_spanish_conversation_are_confirmed_in_spanish(
     gateway.deliver(4)
     stopped, helped, started = gateway.twilio.sent_to(PARENT)[-3:]
     assert "no recibirá más" in stopped and "unsubscribed" not in stopped
-    assert "Responda PARAR" in helped and "Reply STOP" not in helped
-    assert "Volvió a suscribirse" in started
+    assert "responda PARAR" in helped and "Reply STOP" not in helped
+    assert "Volverá a recibir nuestros mensajes" in started
     # The carriers' English keywords still work: the number was stopped and started.
     assert "hola" in " ".join(gateway.rasa.texts()) and "STOP" not in gateway.rasa.texts()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -364,3 +365,18 @@ def test_a_question_read_as_more_detail_with_nothing_shown_yet_is_answered(conte
     assert messages[0]["response"] in ("utter_kb_answer", "utter_kb_choose")
     bare = tracker("question_en", slots={"last_article": None}, latest_message={"text": "more"})
     assert [m["response"] for m in run(ActionArticleDetail(), bare)[0]] == ["utter_kb_no_article_yet"]
+
+
+def test_when_a_request_cannot_be_opened_the_family_gets_the_offices_address(context: ActionContext) -> None:
+    """Spanish review E40: "write to the privacy office" gave no address to write to."""
+    from sqlalchemy.exc import OperationalError
+
+    def broken() -> Any:
+        raise OperationalError("insert", {}, Exception("database is down"))
+
+    set_context(dataclasses.replace(context, session_factory=broken))
+    messages, _ = run(ActionHandoff(), tracker("question_en"))
+    assert messages[0]["response"] == "utter_request_failed"
+    assert messages[0]["office_email"] == "privacy@maplevalley.example.org"
+    template = DOMAIN["responses"]["utter_request_failed"]
+    assert all("{office_email}" in variation["text"] for variation in template)

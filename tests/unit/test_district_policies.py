@@ -7,7 +7,7 @@ import pytest
 import yaml
 
 from knowledge.articles import PLACEHOLDERS, placeholder_values
-from knowledge.district import District, load_district
+from knowledge.district import Contact, District, load_district
 from rightsdesk.settings import REPO_ROOT
 
 DEMO = REPO_ROOT / "knowledge" / "district" / "demo.yml"
@@ -76,3 +76,20 @@ def test_the_demo_district_says_what_the_articles_promise(district: District) ->
     assert "no vigila las redes sociales" in district.safety_technology.text("es")
     assert "30 days" in district.safety_technology.text("en")
     assert "Chromebook" in district.device_policy.text("en")
+
+
+def test_phones_are_shown_as_families_read_them() -> None:
+    """Spanish review E82: "+1 555 010 0100" is unfamiliar; US numbers show as "(555) 010-0100"."""
+
+    def shown(phone: str | None) -> str:
+        return Contact(name="x", email="x@example.org", phone=phone).phone_shown
+
+    assert shown("+1 555 010 0100") == "(555) 010-0100" == shown("555-010-0100") == shown("1 (555) 010 0100")
+    assert shown("+44 20 7946 0958") == "+44 20 7946 0958" and shown(None) == "" and shown("ext 12") == "ext 12"
+
+
+def test_messages_are_signed_without_usd_in_spanish() -> None:
+    """Spanish review E81: "Maple Valley USD" reads as US dollars to Spanish readers."""
+    for name in ("demo.yml", "california-demo.yml"):
+        district = load_district(REPO_ROOT / "knowledge" / "district" / name)
+        assert "USD" not in district.short_name_for("es") and district.short_name_for("en") == district.short_name

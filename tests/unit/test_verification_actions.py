@@ -380,3 +380,16 @@ def test_a_parent_of_an_18_year_old_is_told_the_rights_are_the_students(context:
     slots = {**helen, "request_category": "records", "verification_status": "eligible_student", "student_dob": "given"}
     messages, events = run(ActionOpenRequest(), tracker("c-e", slots))
     assert [m["response"] for m in messages] == ["utter_eligible_student"] and events == []
+
+
+def test_times_are_shown_on_the_12_hour_clock_in_both_languages(context: ActionContext) -> None:
+    """Spanish review E23: "15:45" (and "las 01:30") was misread; Spanish says "3:45 p. m."."""
+    from datetime import datetime, timezone
+
+    from actions.verification import local_time
+
+    afternoon = datetime(2026, 12, 7, 21, 45, tzinfo=timezone.utc)  # 3:45 PM in Chicago
+    early = datetime(2026, 12, 7, 7, 5, tzinfo=timezone.utc)  # 1:05 AM in Chicago
+    noon = datetime(2026, 12, 7, 18, 0, tzinfo=timezone.utc)
+    assert local_time(afternoon, "es") == "3:45 p. m." and local_time(afternoon, "en") == "3:45 PM"
+    assert local_time(early, "es") == "1:05 a. m." and local_time(noon, "es") == "12:00 p. m."

@@ -26,29 +26,29 @@ TEXT: dict[str, dict[str, str]] = {
         "reply": "Privacy office, request {reference}:\n{text}",
         "status": "Update on your request {reference} ({category}): it is now {status}.",
         "reason": "Reason: {reason}",
-        "follow": "See its history here: {url} (the link works for {days} days, and for {minutes} minutes once "
-        "opened).",
+        "follow": "See the history of your request here: {url}\nYou can open the link in the next {days} days. "
+        "Once opened, it works for {minutes} minutes.",
         "records": "The records for your request {reference} are ready: {url}\nThe link works until {until}. Please "
         "do not forward it.",
-        "follow_only": "Here is the history of your request {reference}: {url} (the link works for {days} days, "
-        "and for {minutes} minutes once opened).",
+        "follow_only": "Here is the history of your request {reference}: {url}\nYou can open the link in the next "
+        "{days} days. Once opened, it works for {minutes} minutes.",
         "records_on_file": "The records for your request {reference} are ready. We sent the secure link to the "
         "contact we have on file for you, not to this conversation.",
         "records_subject": "Your records — request {reference}",
     },
     "es": {
         "reply": "Oficina de privacidad, solicitud {reference}:\n{text}",
-        "status": "Novedades de su solicitud {reference} ({category}): ahora está {status}.",
+        "status": "Hay novedades sobre su solicitud {reference} ({category}). Estado actual: {status}.",
         "reason": "Motivo: {reason}",
-        "follow": "Vea su historial aquí: {url} (el enlace funciona durante {days} días, y {minutes} minutos una "
-        "vez abierto).",
-        "records": "Los registros de su solicitud {reference} están listos: {url}\nEl enlace funciona hasta el "
-        "{until}. Por favor, no lo reenvíe.",
-        "follow_only": "Este es el historial de su solicitud {reference}: {url} (el enlace funciona durante {days} "
-        "días, y {minutes} minutos una vez abierto).",
-        "records_on_file": "Los registros de su solicitud {reference} están listos. Enviamos el enlace seguro al "
-        "contacto que tenemos registrado para usted, no a esta conversación.",
-        "records_subject": "Sus registros — solicitud {reference}",
+        "follow": "Vea el historial de su solicitud aquí: {url}\nPuede abrir el enlace durante los próximos "
+        "{days} días. Después de abrirlo, funciona solo {minutes} minutos.",
+        "records": "Los documentos que pidió en su solicitud {reference} están listos: {url}\nEl enlace funciona "
+        "hasta el {until}. Por favor, no se lo reenvíe a nadie.",
+        "follow_only": "Este es el historial de su solicitud {reference}: {url}\nPuede abrir el enlace durante los "
+        "próximos {days} días. Después de abrirlo, funciona solo {minutes} minutos.",
+        "records_on_file": "Los documentos que pidió en su solicitud {reference} están listos. Enviamos el enlace "
+        "seguro al teléfono o correo electrónico que la escuela tiene de usted, no a esta conversación.",
+        "records_subject": "Sus documentos — solicitud {reference}",
     },
 }
 
@@ -59,12 +59,12 @@ def lang_of(value: str) -> str:
 
 
 def long_date(day: date, lang: str) -> str:
-    """``Friday, December 4, 2026`` / ``viernes, 4 de diciembre de 2026``."""
+    """``Friday, December 4, 2026`` / ``viernes 4 de diciembre de 2026`` (no comma in Spanish)."""
     lang = lang_of(lang)
     weekday = WEEKDAYS[lang][day.weekday()]
     month = MONTHS[lang][day.month - 1]
     if lang == "es":
-        return f"{weekday}, {day.day} de {month} de {day.year}"
+        return f"{weekday} {day.day} de {month} de {day.year}"
     return f"{weekday}, {month} {day.day}, {day.year}"
 
 

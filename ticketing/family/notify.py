@@ -22,7 +22,7 @@ from channels.outbox.service import enqueue
 from identity.roster.models import RosterPerson
 from identity.roster.service import contact_for_code
 from identity.vault import UnreadableValue
-from ticketing.family.messages import category_label, long_date, status_label, text
+from ticketing.family.messages import category_label, lang_of, long_date, status_label, text
 from ticketing.links.service import FOLLOW_LINK_DAYS, FOLLOW_LINK_VIEW_MINUTES, create_follow_link
 from ticketing.tickets.enums import TicketStatus
 from ticketing.tickets.models import Ticket
@@ -46,14 +46,14 @@ def _send(db_session: Session, ticket: Ticket, message: str, link: str | None = 
         raise FamilyUnreachable("the family's conversation no longer exists, so nothing was sent") from exc
 
 
-def follow_url(public_url: str, token: str) -> str:
-    """The address of a follow link."""
-    return f"{public_url}/request/{token}"
+def follow_url(public_url: str, token: str, lang: str) -> str:
+    """The address of a follow link, in the family's language even once it has expired (review E63)."""
+    return f"{public_url}/request/{token}?lang={lang_of(lang)}"
 
 
-def records_url(public_url: str, token: str) -> str:
-    """The address of a records link."""
-    return f"{public_url}/records/{token}"
+def records_url(public_url: str, token: str, lang: str) -> str:
+    """The address of a records link; ``?lang=`` makes its "link no longer works" page the family's language."""
+    return f"{public_url}/records/{token}?lang={lang_of(lang)}"
 
 
 def reply_text(ticket: Ticket, body: str) -> str:
@@ -90,7 +90,9 @@ def notify_status(*, db_session: Session, ticket: Ticket, public_url: str) -> De
         with db_session.begin_nested():
             token = create_follow_link(db_session=db_session, ticket=ticket)
             # The stored message holds a marker; the link itself is sealed (review F6).
-            return _send(db_session, ticket, status_text(ticket, LINK_MARKER), follow_url(public_url, token))
+            return _send(
+                db_session, ticket, status_text(ticket, LINK_MARKER), follow_url(public_url, token, ticket.language)
+            )
     except FamilyUnreachable:
         log.warning("ticket %s: the family could not be told about the status change", ticket.reference)
         return None
@@ -108,7 +110,7 @@ def send_follow_link(*, db_session: Session, ticket: Ticket, public_url: str) ->
             days=FOLLOW_LINK_DAYS,
             minutes=FOLLOW_LINK_VIEW_MINUTES,
         )
-        return _send(db_session, ticket, message, follow_url(public_url, token))
+        return _send(db_session, ticket, message, follow_url(public_url, token, ticket.language))
 
 
 def send_records_link(
@@ -122,13 +124,12 @@ def send_records_link(
     from ticketing.tickets.service import records_go_to_contact_on_file
 
     until = long_date(expires_at.astimezone(ZoneInfo(timezone)).date(), ticket.language)
-    message = text(
-        "records", ticket.language, reference=ticket.reference, url=records_url(public_url, token), until=until
-    )
+    url = records_url(public_url, token, ticket.language)
+    message = text("records", ticket.language, reference=ticket.reference, url=url, until=until)
     if not records_go_to_contact_on_file(ticket):
         # To the conversation: the link is sealed beside a marker, rendered only when the family reads it.
         marked = text("records", ticket.language, reference=ticket.reference, url=LINK_MARKER, until=until)
-        _send(db_session, ticket, marked, records_url(public_url, token))
+        _send(db_session, ticket, marked, url)
         return "conversation"
     person = db_session.get(RosterPerson, ticket.requester_person_id) if ticket.requester_person_id else None
     if person is None or not person.active:

@@ -47,24 +47,24 @@ TEXT = {
     },
     "es": {
         "title": "Su solicitud",
-        "reference": "Referencia",
+        "reference": "Número de referencia",
         "type": "Tipo de solicitud",
-        "status": "Estado",
+        "status": "Estado de la solicitud",
         "due": "El distrito debe responder a más tardar el",
         "history": "Historial",
-        "opened": "Usted abrió la solicitud",
-        "status_change": "El estado cambió a",
+        "opened": "Usted hizo la solicitud",
+        "status_change": "El estado de la solicitud cambió a",
         "reason": "Motivo",
         "you": "Usted escribió",
         "office": "La oficina de privacidad escribió",
-        "records": "Registros enviados por un enlace seguro",
-        "reply_hint": "Para responder, escriba en la misma conversación donde abrió la solicitud.",
+        "records": "Documentos enviados por un enlace seguro",
+        "reply_hint": "Para responder, escriba en la misma conversación donde hizo la solicitud.",
         "gone_title": "Este enlace ya no funciona",
-        "gone": "Los enlaces a solicitudes y registros dejan de funcionar después de un tiempo, para proteger la "
+        "gone": "Los enlaces a solicitudes y documentos dejan de funcionar después de un tiempo, para proteger la "
         "privacidad de su familia. Pida uno nuevo a la oficina de privacidad en el chat o escriba a {email}.",
         "missing_title": "Enlace no encontrado",
-        "missing": "Este enlace no es válido. Revise que lo copió completo, o pida uno nuevo a la oficina de "
-        "privacidad en el chat o escriba a {email}.",
+        "missing": "Este enlace no es válido. Revise que haya copiado el enlace completo, o pida uno nuevo a la "
+        "oficina de privacidad en el chat o escriba a {email}.",
     },
 }
 

@@ -86,7 +86,7 @@ STATUS_LABELS: dict[str, dict[TicketStatus, str]] = {
     "es": {
         TicketStatus.new: "recibida",
         TicketStatus.acknowledged: "vista por la oficina de privacidad",
-        TicketStatus.in_progress: "en trámite",
+        TicketStatus.in_progress: "en proceso",
         TicketStatus.waiting_on_family: "esperando su respuesta",
         TicketStatus.resolved: "resuelta",
         TicketStatus.closed: "cerrada",
@@ -105,9 +105,9 @@ CATEGORY_LABELS: dict[str, dict[TicketCategory, str]] = {
         TicketCategory.question: "talk to a person",
     },
     "es": {
-        TicketCategory.records: "ver registros",
-        TicketCategory.correction: "corregir un registro",
-        TicketCategory.directory_optout: "exclusión de información de directorio",
+        TicketCategory.records: "ver el expediente",
+        TicketCategory.correction: "corregir el expediente",
+        TicketCategory.directory_optout: "no compartir la información de directorio",
         TicketCategory.consent: "consentimiento",
         TicketCategory.complaint: "queja",
         TicketCategory.misuse: "reporte de mal uso o filtración",
