@@ -65,7 +65,7 @@ def test_a_sender_over_the_limit_is_told_once_in_their_language_and_stop_still_w
     assert kinds[-2:] == ["limited", "limited"]
     # HELP and STOP are honoured whatever the limit.
     assert gateway.sms(PARENT, "AYUDA").status_code == 200
-    assert any("Responda PARAR" in m.body for m in gateway.outbox())
+    assert any("responda PARAR" in m.body for m in gateway.outbox())  # the HELP reply, in Spanish
     assert gateway.sms(PARENT, "PARAR").status_code == 200
     with gateway.session_factory() as db_session:
         assert db_session.scalars(select(SmsOptOut)).first() is not None
