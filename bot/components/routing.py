@@ -97,6 +97,7 @@ class Cues:
     person: List["re.Pattern[str]"]
     question_start: "re.Pattern[str]"
     question_anywhere: List["re.Pattern[str]"]
+    question_law_words: List["re.Pattern[str]"]
     request_start: "re.Pattern[str]"
     request_anywhere: List["re.Pattern[str]"]
     request_not: "re.Pattern[str]"
@@ -119,6 +120,7 @@ def load_cues(path: Path = CUES_FILE) -> Cues:
         person=[re.compile(p) for p in data["person"]],
         question_start=_alternation(data["question_start"]),
         question_anywhere=[re.compile(p) for p in data["question_anywhere"]],
+        question_law_words=[re.compile(p) for p in data["question_law_words"]],
         request_start=_alternation(data["request_start"]),
         request_anywhere=[re.compile(p) for p in data["request_anywhere"]],
         request_not=re.compile(_alternation(data["request_not"]).pattern),
@@ -182,6 +184,7 @@ def read(text: str, cues: Cues | None = None) -> Reading:
         any(p.search(norm) for p in cues.question_anywhere)
         or any(cues.question_start.match(c) for c in others)
         or (not requests and asks)
+        or ((asks or not requests) and any(p.search(norm) for p in cues.question_law_words))
     )
     request = bool(requests)
     if not request:

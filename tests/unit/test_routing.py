@@ -203,3 +203,13 @@ def test_a_request_goes_on_after_and_without_a_question_mark() -> None:
 def test_saying_something_is_not_true_is_not_asking_whether_it_is() -> None:
     assert not read("pusieron que mi hija falto 20 dias y no es verdad").question
     assert read("es verdad que la escuela puede dar mi direccion?").question
+
+
+def test_words_of_the_law_in_a_request_letter_do_not_make_it_a_question() -> None:
+    letter = (
+        "I am exercising my rights under FERPA and request copies of my son's records. You are required to respond."
+    )
+    assert read(letter).request and not read(letter).question
+    # In a message that requests nothing, or asks with a question mark, they still ask.
+    assert read("my rights when the school shares my daughter's grades").question
+    assert read("please send me the file, are you required to do it within 45 days?").question
