@@ -33,6 +33,7 @@ PYTHON_SOURCES = [
     ROOT / "knowledge" / "pages.py",
     ROOT / "knowledge" / "district.py",
     ROOT / "rightsdesk" / "web.py",
+    ROOT / "rightsdesk" / "errors.py",
 ]
 TEMPLATES = [
     *sorted((ROOT / "knowledge" / "templates").rglob("*.html")),
