@@ -5,7 +5,8 @@ starts from one of the reasons (Spanish review E64).
 
 One YAML file (``RIGHTSDESK_HELPDESK_FILE``, default ``ticketing/helpdesk.yml``), validated on load and reloaded
 when it changes. Templates and reasons may use ``{reference}``, ``{category}``, ``{due_date}``, ``{officer_name}``,
-``{district_name}``, ``{office_email}`` and ``{link_days}``; any other placeholder is refused when the file is loaded.
+``{district_name}``, ``{office_email}``, ``{office_contact}`` and ``{link_days}``; any other placeholder is refused
+when the file is loaded.
 """
 
 from __future__ import annotations
@@ -18,7 +19,16 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 PLACEHOLDERS = frozenset(
-    {"reference", "category", "due_date", "officer_name", "district_name", "office_email", "link_days"}
+    {
+        "reference",
+        "category",
+        "due_date",
+        "officer_name",
+        "district_name",
+        "office_email",
+        "office_contact",
+        "link_days",
+    }
 )
 
 

@@ -120,6 +120,9 @@ def test_reply_templates_start_in_the_familys_language(console: Console, spanish
     body = re.search(r'<textarea id="reply-body"[^>]*>([^<]*)</textarea>', page.text).group(1)  # type: ignore[union-attr]
     assert body.startswith(f"Recibimos su solicitud {spanish.reference} (ver el expediente).")
     assert re.search(r"Le responderemos a más tardar el [a-zé]+ \d{1,2} de [a-z]+ de \d{4}\.", body)
+    # The office's number is in the text, not "the number on our website" to hunt for (Spanish review E65).
+    check = console.get(f"/console/tickets/{spanish.reference}?template=need_verification")
+    assert "Llame o escriba a la oficina de privacidad ((555) 010-0100, privacy@maplevalley.example.org)" in check.text
     english = console.get(f"/console/tickets/{spanish.reference}?template=no_such_template")
     assert re.search(r'<textarea id="reply-body"[^>]*></textarea>', english.text)
 

@@ -277,6 +277,7 @@ def queue_csv(
 
 def _template_values(request: Request, ticket: Ticket, user: ConsoleUser) -> dict[str, str]:
     district = _district(request)
+    officer = district.contacts.district_privacy_officer
     return {
         "reference": ticket.reference,
         "category": category_label(ticket.category, ticket.language),
@@ -284,6 +285,8 @@ def _template_values(request: Request, ticket: Ticket, user: ConsoleUser) -> dic
         "officer_name": user.officer.name,
         "district_name": district.name,
         "office_email": district.contacts.district_privacy_officer.email,
+        # The office's phone and email, as families read them (a district may give no phone).
+        "office_contact": ", ".join(p for p in (officer.phone_shown, officer.email) if p),
         "link_days": str(settings_of(request).records_link_days),
     }
 
