@@ -48,7 +48,9 @@ def test_an_article_shows_when_and_by_which_role_it_was_last_reviewed(client: Te
     en = client.get("/rights/en/ferpa-inspect-review")
     es = client.get("/rights/es/ferpa-inspect-review")
     assert "Checked against its sources on <time datetime=" in en.text and "reviewer: content editor" in en.text
-    assert "Revisado frente a sus fuentes el" in es.text and "revisión: editor de contenidos" in es.text
+    # Not "sus fuentes", which with usted reads as "your sources" (Spanish review E03).
+    assert "Revisado frente a las fuentes de esta respuesta el" in es.text and "sus fuentes" not in es.text
+    assert "revisión: editor de contenidos" in es.text
     # The date in words, the ISO form only in datetime= (Spanish review E69).
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\d">\d{1,2} de [a-z]+ de \d{4}</time>', es.text)
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\d">[A-Z][a-z]+ \d{1,2}, \d{4}</time>', en.text)
