@@ -30,6 +30,7 @@ from knowledge import pages as knowledge_pages
 from knowledge.service import KnowledgeService
 from rightsdesk import health
 from rightsdesk.edge import install_edge
+from rightsdesk.errors import install_error_pages
 from rightsdesk.process_keys import configure_keys
 from rightsdesk.settings import Settings, get_settings
 from ticketing.console import install as install_console
@@ -132,6 +133,7 @@ def create_app(settings: Settings) -> FastAPI:
             headers={"Retry-After": str(int(exc.retry_after))},
         )
 
+    install_error_pages(app)
     install_edge(app, settings)
     app.include_router(health.router)
     app.include_router(chat_api.router)
