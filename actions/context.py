@@ -9,13 +9,13 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.slots import CHANNEL_METADATA, LANGUAGE
+from core.db import make_engine, make_session_factory
+from core.settings import Settings, get_settings
 from knowledge.service import KnowledgeService
 
 # Every table's model, so foreign keys between modules resolve (an outbox row names a conversation).
-from rightsdesk import models as _all_models  # noqa: F401
+from rightsdesk import tables as _all_tables  # noqa: F401
 from rightsdesk.process_keys import configure_keys
-from rightsdesk.settings import Settings, get_settings
-from ticketing.database import make_engine, make_session_factory
 
 
 @dataclass(frozen=True)

@@ -28,10 +28,10 @@ from actions.request_form import (
     summary_text,
 )
 from actions.verification import STOPPED, expect
+from core.db import unit_of_work
 from identity.roster.service import school_id_for
 from identity.verification import service as verification
 from identity.verification.requests import requests_of
-from ticketing.database import unit_of_work
 from ticketing.tickets.enums import CATEGORY_LABELS, STATUS_LABELS, Channel, TicketCategory
 from ticketing.tickets.service import add_note, open_ticket
 

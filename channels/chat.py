@@ -46,9 +46,9 @@ from channels.models import Conversation, ConversationMessage
 from channels.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from channels.redact import redact
 from channels.sms.outbound import queue_sms_replies
+from core.db import unit_of_work, utcnow
 from identity.verification.service import hold_answer
 from knowledge.district import District
-from ticketing.database import unit_of_work, utcnow
 from ticketing.tickets.models import Ticket
 from ticketing.tickets.service import add_timeline_event
 

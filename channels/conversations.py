@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from channels.models import Conversation, ConversationMessage
 from channels.redact import redact
-from ticketing.database import utcnow
+from core.db import utcnow
 
 SESSION_ID_BYTES = 32
 

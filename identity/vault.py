@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from rightsdesk.keyring import ProcessKeys, derive_key
+from core.keyring import ProcessKeys, derive_key
 
 _SEAL_LABEL = b"rightsdesk identity seal v1"
 _LOOKUP_LABEL = b"rightsdesk identity lookup v1"

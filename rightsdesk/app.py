@@ -26,14 +26,14 @@ from channels.sms import webhook as sms_webhook
 from channels.webchat import api as chat_api
 from channels.webchat import events as chat_events
 from channels.webchat import views as chat_views
+from core.db import make_engine, make_session_factory
+from core.settings import Settings, get_settings
 from knowledge import pages as knowledge_pages
 from knowledge.service import KnowledgeService
 from rightsdesk import health
 from rightsdesk.edge import install_edge
 from rightsdesk.process_keys import configure_keys
-from rightsdesk.settings import Settings, get_settings
 from ticketing.console import install as install_console
-from ticketing.database import make_engine, make_session_factory
 from ticketing.officers.service import with_generated_passwords
 from ticketing.sla.runner import periodic as sla_periodic
 

@@ -18,9 +18,9 @@ from datetime import date
 
 from pydantic import ValidationError
 
+from core.files import private_umask
+from core.settings import Settings, get_settings
 from identity.roster import cli as roster_cli
-from rightsdesk.files import private_umask
-from rightsdesk.settings import Settings, get_settings
 from ticketing import cli as helpdesk_cli
 
 
@@ -41,7 +41,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_outbox_worker(args: argparse.Namespace) -> int:
     """Send the outbox's SMS and email until stopped."""
-    from channels.outbox.worker import main as outbox_worker
+    from outbox.worker import main as outbox_worker
 
     return outbox_worker(_settings())
 
@@ -63,7 +63,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Apply database migrations."""
-    from rightsdesk.files import private_dir
+    from core.files import private_dir
     from rightsdesk.migrate import grant_application_role, upgrade
 
     settings = _settings()
@@ -156,10 +156,10 @@ def cmd_kb_search(args: argparse.Namespace) -> int:
 
 def cmd_officer_add(args: argparse.Namespace) -> int:
     """Create an officer account; the password (temporary: changed at the first sign-in) is read from stdin."""
+    from core.db import make_engine, make_session_factory, unit_of_work
     from knowledge.district import load_district
     from rightsdesk.process_keys import configure_keys
     from ticketing.cli import cli_actor
-    from ticketing.database import make_engine, make_session_factory, unit_of_work
     from ticketing.officers.models import OfficerRole, PasswordOrigin
     from ticketing.officers.service import OfficerError, add_officer
 

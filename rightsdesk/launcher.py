@@ -35,12 +35,12 @@ import httpx
 import yaml
 from sqlalchemy.engine import make_url
 
-from rightsdesk.files import private_dir, write_private
+from core.db import make_engine, make_session_factory, unit_of_work
+from core.files import private_dir, write_private
+from core.settings import REPO_ROOT, Settings
 from rightsdesk.migrate import grant_application_role, upgrade
 from rightsdesk.model import BOT_DIR, ensure_model, rasa_env
 from rightsdesk.process_keys import configure_keys
-from rightsdesk.settings import REPO_ROOT, Settings
-from ticketing.database import make_engine, make_session_factory, unit_of_work
 from ticketing.officers.models import OfficerRole, PasswordOrigin
 from ticketing.officers.service import add_officer, find_officer, give_generated_password, with_generated_passwords
 

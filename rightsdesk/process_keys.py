@@ -9,7 +9,7 @@ from __future__ import annotations
 
 def configure_keys(secret_key: str) -> None:
     """Contacts, identity seals and the audit chain all use ``secret_key`` from now on in this process."""
-    from channels import contacts
+    from core import contacts
     from identity import vault
     from ticketing.audit import service as audit
 

@@ -27,8 +27,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from core.settings import Settings
 from rightsdesk.process_keys import configure_keys
-from rightsdesk.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -56,7 +56,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _session_factory(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
-    from ticketing.database import make_engine, make_session_factory
+    from core.db import make_engine, make_session_factory
 
     engine = make_engine(settings.database_url)
     return engine, make_session_factory(engine)
@@ -79,8 +79,8 @@ def cmd_sla_run(args: argparse.Namespace) -> int:
 
 def cmd_officer_totp(args: argparse.Namespace) -> int:
     """Enrol (or, with --disable, remove) an officer's TOTP second factor."""
+    from core.db import unit_of_work
     from ticketing.auth.service import enrol_totp, remove_totp
-    from ticketing.database import unit_of_work
 
     settings = _settings(args)  # the secret is stored sealed with this deployment's key
     engine, factory = _session_factory(settings)
@@ -108,8 +108,8 @@ def cmd_officer_totp(args: argparse.Namespace) -> int:
 
 def _officer_command(args: argparse.Namespace, change: Callable[[Session, Officer, set[str]], str]) -> int:
     """Load the officer named by ``args.email``, apply ``change`` in one transaction, print what it says."""
+    from core.db import unit_of_work
     from knowledge.district import load_district
-    from ticketing.database import unit_of_work
     from ticketing.officers.service import OfficerError, find_officer
 
     settings = _settings(args)
@@ -226,7 +226,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     """Sign the chain's head and keep it outside the database (refused while the chain is broken)."""
-    from rightsdesk.files import append_private
+    from core.files import append_private
     from ticketing.audit.service import make_checkpoint, verify_chain
 
     settings = _settings(args)

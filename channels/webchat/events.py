@@ -40,8 +40,8 @@ from channels.limits.service import Lease, Limiter
 from channels.models import Conversation, ConversationMessage
 from channels.webchat.limits import count_request, open_stream
 from channels.webchat.sessions import TICKET_SECONDS, issue_ticket, read_ticket, session_policy
-from rightsdesk.settings import Settings
-from ticketing.database import unit_of_work, utcnow
+from core.db import unit_of_work, utcnow
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/chat", tags=["chat"])

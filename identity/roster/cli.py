@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rightsdesk.settings import Settings
+from core.settings import Settings
 
 SettingsLoader = Callable[[], Settings]
 MAX_SHOWN = 200
@@ -25,10 +25,10 @@ def _stderr(line: str) -> None:
 
 def cmd_roster_import(args: argparse.Namespace) -> int:
     """Import (or, with --dry-run, check) a OneRoster export."""
+    from core.db import make_engine, make_session_factory
     from identity import vault
     from identity.roster.service import import_roster
     from knowledge.district import load_district
-    from ticketing.database import make_engine, make_session_factory
 
     settings: Settings = args.load_settings()
     vault.configure(settings.secret_key)

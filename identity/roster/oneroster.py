@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from channels.contacts import BadContact, normalize_email, normalize_phone
+from core.contacts import BadContact, normalize_email, normalize_phone
 from identity.roster.models import AGENT_ROLES, RosterRole
 from identity.verification.eligibility import is_eligible_student
 

@@ -20,10 +20,10 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from core.db import utcnow
 from identity.roster.models import AGENT_ROLES, RosterLink, RosterOrg, RosterPerson, RosterRole
 from identity.roster.oneroster import Issue, PersonRow, Progress, Roster, read_roster
 from identity.vault import vault
-from ticketing.database import utcnow
 
 BIRTH_DATE = "birth date"
 ROW = "roster row"

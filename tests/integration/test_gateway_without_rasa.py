@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from channels.models import ConversationMessage
+from core.settings import Settings
 from rightsdesk.app import create_app
 from rightsdesk.migrate import upgrade
-from rightsdesk.settings import Settings
 
 
 @pytest.fixture

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels import contacts
-from channels.outbox.models import OutboxMessage
+from core import contacts
+from core.db import unit_of_work
+from core.settings import REPO_ROOT
 from knowledge.district import District
+from outbox.models import OutboxMessage
 from rightsdesk.cli import main
-from rightsdesk.settings import REPO_ROOT
 from tests.helpdesk_support import database_url
-from ticketing.database import unit_of_work
 from ticketing.helpdesk import HelpdeskConfig, load_helpdesk
 from ticketing.officers.models import Officer, OfficerRole
 from ticketing.sla import service as sla

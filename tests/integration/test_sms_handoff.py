@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import select
 
 from channels.models import Conversation
-from channels.outbox.models import OutboxStatus
-from channels.outbox.service import enqueue
+from core.db import unit_of_work
 from knowledge.district import District
+from outbox.models import OutboxStatus
+from outbox.service import enqueue
 from tests.fakes import fixtures
 from tests.fakes.fixtures import Gateway
-from ticketing.database import unit_of_work
 from ticketing.officers.models import OfficerRole
 from ticketing.officers.service import add_officer
 from ticketing.tickets.enums import Channel, TicketCategory

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from channels.models import ConversationMessage
 from channels.sms.models import SmsInbound, SmsOptOut
+from core.settings import Settings
 from rightsdesk.app import create_app
-from rightsdesk.settings import Settings
 from tests.fakes import fixtures
 from tests.fakes.fixtures import Gateway
 from tests.fakes.rasa import ScriptedRasa

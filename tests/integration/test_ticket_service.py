@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db import unit_of_work
 from knowledge.district import District
-from ticketing.database import unit_of_work
 from ticketing.tickets.enums import Channel, TicketCategory, TicketStatus
 from ticketing.tickets.service import change_status, open_ticket, queue, tickets_for_requester
 from ticketing.tickets.state import IllegalTransition

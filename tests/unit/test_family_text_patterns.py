@@ -22,7 +22,7 @@ MODULES = [
     "channels.redact",
     "channels.sms.render",
     "channels.sms.keywords",
-    "channels.contacts",
+    "core.contacts",
     "identity.verification.dates",
     "identity.verification.names",
     "identity.verification.service",

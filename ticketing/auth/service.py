@@ -35,11 +35,11 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
+from core.db import utcnow
 from identity.vault import SEALED_PREFIX, vault
 from ticketing.audit.service import record as audit
 from ticketing.auth import totp
 from ticketing.auth.models import LoginFailure, OfficerSession
-from ticketing.database import utcnow
 from ticketing.officers.models import Officer
 from ticketing.officers.service import OfficerError, change_password, check_credentials, find_officer
 

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
+from core.db import utcnow
 from ticketing.audit.service import entries, export_csv, record, verify_chain
 from ticketing.console.deps import DB, ConsoleUser, administrator, render
-from ticketing.database import utcnow
 
 router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
 PAGE_SIZE = 50

@@ -11,7 +11,7 @@ Use in any console route (other modules too)::
         db_session: Session = DB,
     ): ...
 
-- ``DB`` is the request's one database session (the same object ``rightsdesk.deps.get_db`` gives every other
+- ``DB`` is the request's one database session (the same object ``core.deps.get_db`` gives every other
   dependency), committed when the handler returns and *before* the response is sent, so a redirect never reaches
   the browser ahead of the change it reports. (Plain ``Depends(get_db)`` commits only after the response.)
 
@@ -37,6 +37,7 @@ import hmac
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -45,10 +46,10 @@ from fastapi import Depends, HTTPException, Request
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
-from rightsdesk.client_address import client_address
-from rightsdesk.deps import get_db
-from rightsdesk.settings import Settings
-from rightsdesk.web import templates
+from core.client_address import client_address
+from core.deps import get_db
+from core.pages import add_templates, templates
+from core.settings import Settings
 from ticketing.auth.service import LoginLimits, find_session
 from ticketing.officers.models import Officer, OfficerRole
 from ticketing.tickets.models import Ticket
@@ -67,6 +68,7 @@ def _committed(db_session: Session = Depends(get_db)) -> Iterator[Session]:
 
 # Use ``db_session: Session = DB`` in console handlers.
 DB = Depends(_committed, scope="function")
+add_templates(Path(__file__).parent / "templates")
 
 SESSION_COOKIE = "rd_console"
 LOGIN_COOKIE = "rd_console_login"
@@ -158,7 +160,7 @@ def login_limits(settings: Settings) -> LoginLimits:
 
 
 def client_ip(request: Request) -> str:
-    """The client's address (through the trusted proxies, :mod:`rightsdesk.client_address`)."""
+    """The client's address (through the trusted proxies, :mod:`core.client_address`)."""
     return client_address(request)
 
 

@@ -11,7 +11,7 @@ workers at once — sends nothing twice. For each ticket still awaiting an answe
   escalated (visible on the queue and the timeline).
 
 Notices show in the console (:func:`notices_for`). They are also emailed through the outbox
-(``channels.outbox.service.enqueue``) when that module exists; without it a warning is logged and the console
+(``outbox.service.enqueue``) when that module exists; without it a warning is logged and the console
 remains the only place they appear. Emails carry the reference, the type of request and the due date, never
 anything the family wrote.
 """
@@ -29,8 +29,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.db import utcnow
 from knowledge.district import District
-from ticketing.database import utcnow
 from ticketing.family.messages import category_label, long_date
 from ticketing.helpdesk import HelpdeskConfig
 from ticketing.officers.models import Officer
@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 REMINDER = "reminder"
 ESCALATION = "escalation"
 ESCALATION_POINT = -1
-OUTBOX_MODULE = "channels.outbox.service"
+OUTBOX_MODULE = "outbox.service"
 
 
 @dataclass

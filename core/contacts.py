@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from rightsdesk.keyring import ProcessKeys, derive_key
+from core.keyring import ProcessKeys, derive_key
 
 _ENCRYPTION_LABEL = b"rightsdesk contact encryption v1"
 _LOOKUP_LABEL = b"rightsdesk contact lookup v1"

@@ -1,4 +1,7 @@
-"""The one place that builds per-request dependencies: database sessions and app-wide services."""
+"""Per-request dependencies every package shares: the settings and a database session.
+
+The getters of a package's own app-wide service live beside that service (``knowledge.deps``, ``channels.deps``).
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,7 @@ from collections.abc import Iterator
 from fastapi import Request
 from sqlalchemy.orm import Session
 
-from channels.chat import ChatService
-from knowledge.service import KnowledgeService
-from rightsdesk.settings import Settings
+from core.settings import Settings
 
 
 def get_settings(request: Request) -> Settings:
@@ -29,15 +30,3 @@ def get_db(request: Request) -> Iterator[Session]:
         raise
     finally:
         db_session.close()
-
-
-def get_knowledge(request: Request) -> KnowledgeService:
-    """The knowledge service."""
-    knowledge: KnowledgeService = request.app.state.knowledge
-    return knowledge
-
-
-def get_chat(request: Request) -> ChatService:
-    """The chat service."""
-    chat: ChatService = request.app.state.chat
-    return chat

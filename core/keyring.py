@@ -43,7 +43,7 @@ class ProcessKeys(Generic[T]):
         """The configured object (from the environment's settings if nobody configured it)."""
         with self._lock:
             if self._current is None:
-                from rightsdesk.settings import get_settings
+                from core.settings import get_settings
 
                 self._current = self._build(get_settings().secret_key)
             return self._current
