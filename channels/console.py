@@ -21,11 +21,11 @@ from sqlalchemy.orm import Session
 
 from channels.handoff import HandoffError, hand_back, take_over
 from channels.rasa_client import RasaClient, RasaUnavailable
-from channels.redact import redact
+from conversations.redact import redact
+from core.deps import DB
 from core.pages import add_templates
 from outbox.service import OutboxError, failed_messages, masked_recipient, requeue
 from ticketing.console.deps import (
-    DB,
     ConsoleError,
     ConsoleUser,
     current_officer,

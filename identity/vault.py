@@ -10,8 +10,9 @@
   :func:`hmac.compare_digest`.
 
 Changing the secret key makes everything here unreadable: re-import the roster afterwards (codes and held answers
-live minutes, so they simply expire). Every process calls :func:`configure` with its settings; one that did not is
-configured from the environment's settings on first use.
+live minutes, so they simply expire). Every process gives it its settings' secret key through
+:func:`core.bootstrap` (:func:`configure` sets this vault alone); one that did not is configured from the
+environment's settings on first use.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""The outbox table: one row per outbound SMS or email, from queued to sent, delivered or failed."""
+"""The outbox tables: every outbound SMS or email, and the numbers that replied STOP.
+
+A message goes from queued to sent, delivered or failed; nothing is sent to a number that opted out.
+"""
 
 from __future__ import annotations
 
@@ -73,3 +76,13 @@ class OutboxMessage(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class SmsOptOut(Base):
+    """A number (by its keyed hash) that replied STOP: nothing is sent to it until it replies START."""
+
+    __tablename__ = "sms_opt_outs"
+
+    contact_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    keyword: Mapped[str] = mapped_column(String(16))
+    opted_out_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

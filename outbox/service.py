@@ -24,10 +24,9 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from channels.sms.models import SmsOptOut
 from core.contacts import contact_hash, decrypt, encrypt, normalize_email, normalize_phone
 from core.db import utcnow
-from outbox.models import FINAL_STATUSES, PROBLEM_STATUSES, OutboxKind, OutboxMessage, OutboxStatus
+from outbox.models import FINAL_STATUSES, PROBLEM_STATUSES, OutboxKind, OutboxMessage, OutboxStatus, SmsOptOut
 
 MAX_SMS_CHARS = 1600
 MAX_EMAIL_CHARS = 100_000

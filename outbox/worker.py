@@ -36,8 +36,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
-import rightsdesk.tables  # noqa: F401 - every table, so foreign keys to tickets and conversations resolve
-from core.db import make_engine, make_session_factory, unit_of_work
+from core import bootstrap
+from core.db import unit_of_work
 from core.settings import Settings
 from outbox.models import OutboxKind, OutboxMessage, OutboxStatus
 from outbox.service import (
@@ -52,7 +52,6 @@ from outbox.service import (
     mark_sent,
     recipient_of,
 )
-from rightsdesk.process_keys import configure_keys
 
 log = logging.getLogger(__name__)
 TWILIO_DEFAULT_BASE = "https://api.twilio.com"
@@ -317,8 +316,7 @@ class OutboxWorker:
 def main(settings: Settings) -> int:
     """``rightsdesk outbox-worker``: run until SIGTERM or SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    configure_keys(settings.secret_key)
-    engine = make_engine(settings.database_url)
+    kernel = bootstrap(settings)
     stop = threading.Event()
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
@@ -326,7 +324,7 @@ def main(settings: Settings) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    worker = OutboxWorker(settings, make_session_factory(engine))
+    worker = OutboxWorker(settings, kernel.session_factory)
     log.info(
         "outbox worker started (sms: %s, email: %s)",
         "configured" if settings.twilio_configured else "not configured",
@@ -336,6 +334,6 @@ def main(settings: Settings) -> int:
     try:
         worker.run_forever(stop)
     finally:
-        engine.dispose()
+        kernel.close()
         log.info("outbox worker stopped after %.0f s", time.monotonic() - started)
     return 0

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from channels.models import Conversation
 from channels.rasa_client import BotMessage
 from channels.sms.render import SMS_LIMIT, render_turn, split_for_sms
+from conversations.models import Conversation
 from core.contacts import decrypt
 from outbox.models import OutboxMessage
 from outbox.service import enqueue

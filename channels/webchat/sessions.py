@@ -17,7 +17,7 @@ import secrets
 from datetime import timedelta
 from functools import lru_cache
 
-from channels.conversations import SessionPolicy
+from conversations.service import SessionPolicy
 from core.keyring import derive_key
 from core.settings import Settings
 

@@ -29,8 +29,8 @@ from datetime import date
 from pathlib import Path
 
 from core.contacts import BadContact, normalize_email, normalize_phone
+from identity.roster.eligibility import is_eligible_student
 from identity.roster.models import AGENT_ROLES, RosterRole
-from identity.verification.eligibility import is_eligible_student
 
 PROGRESS_EVERY = 10_000
 ONEROSTER_ROLES = frozenset(

@@ -342,7 +342,7 @@ def find_people(
 
     ``schools``: only people with a student at one of these district schools (a school contact's); None: all.
     """
-    from identity.verification.names import name_tokens
+    from identity.names import name_tokens
 
     tokens = name_tokens(name)
     if not tokens:

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels.models import Conversation
+from conversations.models import Conversation
 from core.db import unit_of_work
 from knowledge.district import District
 from tests.helpdesk_support import (

@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels.conversations import start_conversation, transcript
 from channels.delivery import UnknownConversation, send_to_family
+from conversations.service import start_conversation, transcript
 from core.db import unit_of_work
 
 

@@ -22,8 +22,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from channels.models import Conversation
 from channels.webchat.sessions import TICKET_SECONDS, issue_ticket
+from conversations.models import Conversation
 from core.db import unit_of_work, utcnow
 from core.settings import REPO_ROOT, Settings
 from identity.verification.models import VerificationSession

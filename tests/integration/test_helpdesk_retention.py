@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels.conversations import record_inbound, record_outbound, start_conversation
-from channels.models import Conversation, ConversationMessage
+from conversations.models import Conversation, ConversationMessage
+from conversations.service import record_inbound, record_outbound, start_conversation
 from core.db import unit_of_work, utcnow
 from knowledge.district import District
 from rightsdesk.cli import main

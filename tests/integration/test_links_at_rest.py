@@ -12,9 +12,9 @@ import secrets
 from sqlalchemy import String, Text, select
 from sqlalchemy.types import JSON
 
-from channels.conversations import start_conversation
 from channels.delivery import LINK_MARKER, send_to_family
 from channels.sms.service import find_sms_conversation
+from conversations.service import start_conversation
 from core.db import unit_of_work, utcnow
 from knowledge.district import District
 from outbox.models import OutboxMessage

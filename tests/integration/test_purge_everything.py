@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import Engine, create_engine, inspect, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels.conversations import record_inbound, record_outbound, start_conversation
-from channels.models import Conversation
+from conversations.models import Conversation
+from conversations.service import record_inbound, record_outbound, start_conversation
+from core import keyring
 from core.contacts import contact_hash, encrypt
 from core.db import unit_of_work, utcnow
 from core.settings import Settings
@@ -24,7 +25,6 @@ from knowledge.district import District
 from outbox.models import OutboxMessage, OutboxStatus
 from outbox.service import enqueue
 from rightsdesk.cli import main
-from rightsdesk.process_keys import configure_keys
 from rightsdesk.retention import tracker_url
 from tests.helpdesk_support import database_url, make_settings, officer
 from ticketing.audit.models import AuditEntry
@@ -81,7 +81,7 @@ def world(
         settings = settings.model_copy(
             update={"tracker_store_url": database_url(engine).replace("postgresql+psycopg://", "postgresql://")}
         )
-    configure_keys(settings.secret_key)
+    keyring.configure(settings.secret_key)
     from core.db import make_session_factory
 
     factory = make_session_factory(engine)

@@ -11,8 +11,8 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import func, select, text
 
-from channels.models import Conversation, ConversationMessage
 from channels.sms.models import SmsInbound
+from conversations.models import Conversation, ConversationMessage
 from outbox.models import OutboxStatus
 from rightsdesk.tables import Base
 from tests.fakes import fixtures

@@ -27,6 +27,7 @@ CHECKED_HEADING = "## 2. Terms not to use (checked)"
 PYTHON_SOURCES = [
     *sorted((ROOT / "channels").rglob("*.py")),
     *sorted((ROOT / "outbox").rglob("*.py")),
+    *sorted((ROOT / "conversations").rglob("*.py")),
     *sorted((ROOT / "identity").rglob("*.py")),
     *sorted((ROOT / "ticketing" / "family").rglob("*.py")),
     ROOT / "ticketing" / "tickets" / "enums.py",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+from identity.roster.eligibility import age_on, is_eligible_student
 from identity.vault import IdentityVault
-from identity.verification.eligibility import age_on, is_eligible_student
 from identity.verification.policy import DEFAULT_POLICY, VerificationPolicy
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)

@@ -25,6 +25,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
+from core.deps import DB
 from ticketing.auth.models import OfficerSession
 from ticketing.auth.service import (
     CODE,
@@ -44,7 +45,6 @@ from ticketing.auth.service import (
 )
 from ticketing.console.deps import (
     CSRF_FAILED,
-    DB,
     DEVICE_COOKIE,
     LOGIN_COOKIE,
     SESSION_COOKIE,

@@ -17,11 +17,11 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from core.csv import safe_cell
+from core.deps import DB
 from knowledge.district import District
 from ticketing.audit.service import entries as audit_entries
 from ticketing.audit.service import record as audit
 from ticketing.console.deps import (
-    DB,
     ConsoleError,
     ConsoleUser,
     current_officer,

@@ -14,8 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
+from core.deps import DB
 from core.pages import add_templates, page_language, render_page
-from ticketing.console.deps import DB
 from ticketing.family.messages import category_label, long_date, status_label
 from ticketing.links.service import LinkGone, open_follow_link, open_records_link
 from ticketing.tickets.enums import FAMILY_VISIBLE_KINDS, EventKind, TicketStatus

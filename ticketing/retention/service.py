@@ -28,7 +28,7 @@ from pathlib import Path
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from channels.models import Conversation, ConversationMessage
+from conversations.models import Conversation, ConversationMessage
 from core.db import utcnow
 from knowledge.district import District
 from ticketing.audit.service import record as audit
