@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text
 
+from core import secrets as vault
 from core.db import make_engine, make_session_factory, unit_of_work
-from identity import vault
 from identity.roster.oneroster import read_roster
 from identity.roster.service import ImportSummary, import_roster
 from identity.roster.writer import write_export

@@ -1,7 +1,7 @@
 """Roster tables: organisations (schools), people (students, parents, guardians) and who is whose parent.
 
 Nothing here is kept in clear text that verification does not need: a student's date of birth only as a keyed
-hash (:func:`identity.vault.IdentityVault.lookup_hash`), contacts on file sealed (AES-GCM), no student number.
+hash (:func:`core.secrets.Vault.lookup_hash`), contacts on file sealed (AES-GCM), no student number.
 Names are kept: they are what families are matched on and what officers read.
 """
 

@@ -21,9 +21,9 @@ from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
+from core.secrets import vault
 from identity.roster.models import AGENT_ROLES, RosterLink, RosterOrg, RosterPerson, RosterRole
 from identity.roster.oneroster import Issue, PersonRow, Progress, Roster, read_roster
-from identity.vault import vault
 
 BIRTH_DATE = "birth date"
 ROW = "roster row"

@@ -38,11 +38,11 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
+from core.secrets import UnreadableValue, vault
 from identity.names import name_matches
 from identity.roster.eligibility import is_eligible_student
 from identity.roster.models import RosterLink, RosterPerson
 from identity.roster.service import agents_of, contact_for_code, students_born_on
-from identity.vault import UnreadableValue, vault
 from identity.verification.dates import date_readings
 from identity.verification.messages import code_message
 from identity.verification.models import VerificationCode, VerificationSession

@@ -18,8 +18,8 @@ from conversations.service import record_inbound, record_outbound, start_convers
 from core import keyring
 from core.contacts import contact_hash, encrypt
 from core.db import unit_of_work, utcnow
+from core.secrets import vault
 from core.settings import Settings
-from identity.vault import vault
 from identity.verification.models import VerificationSession
 from knowledge.district import District
 from outbox.models import OutboxMessage, OutboxStatus

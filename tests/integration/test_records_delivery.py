@@ -13,8 +13,8 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import unit_of_work
+from core.secrets import vault
 from identity.roster.models import RosterLink, RosterPerson, RosterRole
-from identity.vault import vault
 from knowledge.district import District
 from outbox.models import OutboxMessage
 from outbox.service import body_of, recipient_of

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from core import secrets as vault
 from core.db import unit_of_work
 from core.settings import REPO_ROOT
-from identity import vault
 from identity.roster.demo import DEMO_ROSTER_DIR, ensure_demo_roster
 from identity.roster.models import RosterLink, RosterPerson, RosterRole
 from identity.roster.oneroster import read_roster

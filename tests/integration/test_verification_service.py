@@ -17,8 +17,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from core import contacts
+from core import secrets as vault
 from core.db import unit_of_work
-from identity import vault
 from identity.roster.service import import_roster
 from identity.roster.writer import write_export
 from identity.verification import service

@@ -32,9 +32,9 @@ from actions import (
 from actions.context import ActionContext, set_context
 from actions.request_form import slots_for
 from core import contacts
+from core import secrets as vault
 from core.db import make_engine, make_session_factory, unit_of_work
 from core.settings import REPO_ROOT, Settings
-from identity import vault
 from identity.roster.demo import DEMO_ROSTER_DIR
 from identity.roster.service import import_roster
 from identity.verification.service import hold_answer

@@ -51,7 +51,7 @@ class Officer(Base):
         server_default=PasswordOrigin.chosen.value,
     )
     # RFC 6238 second factor: the base32 secret once enrolled, and the last time step used (no code works twice).
-    # Sealed (identity.vault), never in clear.
+    # Sealed (core.secrets), never in clear.
     totp_secret: Mapped[str | None] = mapped_column(String(255), nullable=True)
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
