@@ -19,7 +19,7 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 
-from rightsdesk.web import STRINGS, page_language, render_page
+from core.pages import STRINGS, page_language, render_page
 
 log = logging.getLogger(__name__)
 
