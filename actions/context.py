@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.slots import CHANNEL_METADATA, LANGUAGE
+from core.i18n import Language, as_language
 from knowledge.service import KnowledgeService
 
 # Every table's model, so foreign keys between modules resolve (an outbox row names a conversation).
@@ -54,9 +55,9 @@ def set_context(context: ActionContext | None) -> None:
         _context = context
 
 
-def language_of(tracker: Any) -> str:
+def language_of(tracker: Any) -> Language:
     """The conversation's language as the gateway set it."""
-    return "es" if tracker.get_slot(LANGUAGE) == "es" else "en"
+    return as_language(tracker.get_slot(LANGUAGE))
 
 
 def channel_of(tracker: Any) -> str:

@@ -11,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.context import channel_of, get_context, language_of, office_email
-from actions.formatting import long_date
 from actions.slots import OFFER_PENDING, OFFERED_REQUEST
+from core.i18n import long_date
 from ticketing.database import unit_of_work
 from ticketing.tickets.enums import Channel
 from ticketing.tickets.service import ask_for_a_person

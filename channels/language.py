@@ -45,7 +45,9 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
+
+from core.i18n import Language, fold, other_language
 
 __all__ = [
     "Language",
@@ -53,8 +55,6 @@ __all__ = [
     "detect_language",
     "explicit_language_request",
 ]
-
-Language = Literal["en", "es"]
 
 #: Probability that a text is English according to a detector, or ``None``
 #: when the detector has nothing to say.
@@ -84,15 +84,9 @@ _CLAUSE_SPLIT_RE = re.compile(r"[,.!?¡¿;:\n]+")
 _REPEAT_RE = re.compile(r"(.)\1+")
 
 
-def _fold(text: str) -> str:
-    """Lower-case, strip accents (ñ -> n) and normalise apostrophes."""
-    decomposed = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-
-
 def _words(text: str) -> list[str]:
     """Return folded word tokens, apostrophes removed ("don't" -> "dont")."""
-    return [chunk.replace("'", "") for chunk in _CHUNK_RE.findall(_fold(text)) if not any(ch.isdigit() for ch in chunk)]
+    return [chunk.replace("'", "") for chunk in _CHUNK_RE.findall(fold(text)) if not any(ch.isdigit() for ch in chunk)]
 
 
 # ---------------------------------------------------------------------------
@@ -138,11 +132,6 @@ def _language_of_name(token: str) -> Language | None:
     if token in _EN_NAMES:
         return "en"
     return None
-
-
-def _other(language: Language) -> Language:
-    """Return the other supported language."""
-    return "es" if language == "en" else "en"
 
 
 _REQUEST_PATTERNS = tuple(
@@ -192,7 +181,7 @@ def explicit_language_request(text: str) -> Language | None:
     a request.  Returns ``None`` when there is no request, or when both
     languages are asked for ("hablo inglés y español").
     """
-    folded = _fold(text)
+    folded = fold(text)
     clauses = [_words(clause) for clause in _CLAUSE_SPLIT_RE.split(folded)]
     words = [word for clause in clauses for word in clause]
     if not any(_language_of_name(word) for word in words):
@@ -202,7 +191,7 @@ def explicit_language_request(text: str) -> Language | None:
     for match in _NEGATED_KNOWLEDGE_RE.finditer(flat):
         named = _language_of_name(match.group(1))
         if named is not None:
-            votes.add(_other(named))
+            votes.add(other_language(named))
     if votes:
         return votes.pop() if len(votes) == 1 else None
     only_request_words = all(word in _REQUEST_WORDS or word in _NEGATIONS or _language_of_name(word) for word in words)
@@ -217,7 +206,7 @@ def explicit_language_request(text: str) -> Language | None:
             # A refusal is at most three words before the name ("don't want in Spanish"): read only those.
             before = " ".join(clause[max(0, index - 3) : index]) + " "
             negated = _NEGATED_REQUEST_RE.search(before) is not None
-            requested = _other(named) if negated else named
+            requested = other_language(named) if negated else named
             if only_request_words:
                 votes.add(requested)
             elif short and index > 0 and clause[index - 1] in ("in", "en"):
@@ -574,7 +563,7 @@ def _evidence(text: str) -> _Evidence:
             c for c in _CHUNK_RE.findall(sentence) if len(c) <= _MAX_WORD_CHARS and not any(ch.isdigit() for ch in c)
         ]
         chunks = [c.replace("_", "") for c in chunks if c.replace("_", "")]
-        keys = [_fold(c).replace("'", "") for c in chunks]
+        keys = [fold(c).replace("'", "") for c in chunks]
         names = _name_positions(chunks, keys)
         for position, (original, key) in enumerate(zip(chunks, keys, strict=True)):
             if position in names:
@@ -584,7 +573,7 @@ def _evidence(text: str) -> _Evidence:
             detector_words.append(original.lower())
             if key in _NEUTRAL_WORDS:
                 continue
-            folded = _fold(original)
+            folded = fold(original)
             if folded.endswith("'s") and len(folded) > 3:
                 english += 1.0  # English possessive: "my mija's grades"
                 key = key[:-1]
@@ -682,7 +671,7 @@ def _decide(
         if abs(score) < 0.3:
             return LanguageDecision(default, False, False)
         return LanguageDecision("en" if score > 0 else "es", False, False)
-    other = _other(current)
+    other = other_language(current)
     sign = 1.0 if other == "en" else -1.0
     words = " ".join(_words(text))
     if _COMPREHENSION_RE.search(words):

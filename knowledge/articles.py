@@ -17,12 +17,12 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
+from core.i18n import LANGUAGES, Language
 from knowledge.district import Deadline, District
 from knowledge.state_answers import load_state_answers
 
 ARTICLES_DIR = Path(__file__).resolve().parent / "articles"
 SHORT_ANSWER_LIMIT = 320
-LANGUAGES: tuple[Literal["en", "es"], ...] = ("en", "es")
 PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # A reviewer is named by role ("district counsel", "privacy office"), in the article's language, never by name:
@@ -69,7 +69,7 @@ class Article(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     id: str
-    lang: Literal["en", "es"]
+    lang: Language
     topic: str
     title: str = Field(min_length=3)
     short: str = Field(min_length=10)

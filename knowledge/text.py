@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import functools
 import re
-import unicodedata
+
+from core.i18n import fold
 
 _WORD_RE = re.compile(r"[a-z0-9]+")
 _APOSTROPHES = re.compile(r"['’`´]")
@@ -370,14 +371,6 @@ _STEM_EXCEPTIONS = {
     "guardians": "guardian",
     "mediation": "mediation",  # not "media"
 }
-
-
-def fold(text: str) -> str:
-    """Lower case without accents ("Qué" -> "que", "niño" -> "nino")."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 # Expressions of two words that mean one thing here ("log in" is not a log; "no idea" is not the IDEA law).
