@@ -19,6 +19,8 @@ from channels.redact import redact
 
 MODULES = [
     "channels.language",
+    "channels.language_request",
+    "channels.language_lexicon",
     "channels.redact",
     "channels.sms.render",
     "channels.sms.keywords",
