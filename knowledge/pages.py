@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 
 from core.i18n import LANGUAGES, day_in_words, other_language
-from core.messages import messages_in
+from core.messages import message, messages_in
 from knowledge.service import KnowledgeService
 from rightsdesk.deps import get_knowledge
 from rightsdesk.web import page_language, render_page
@@ -109,6 +109,7 @@ def transparency(request: Request, knowledge: KnowledgeService = Depends(get_kno
     """The district's public rules: contacts, governance, vendors, retention, breach policy, directory info."""
     lang = page_language(request)
     other = other_language(lang)
+    deadline = knowledge.district.records_deadline()
     return render_page(
         request,
         "transparency.html",
@@ -118,7 +119,13 @@ def transparency(request: Request, knowledge: KnowledgeService = Depends(get_kno
         x=messages_in("rights_pages", lang),
         d=knowledge.district,
         officer=knowledge.district.contacts.district_privacy_officer,
-        records_deadline=knowledge.district.records_deadline(),
+        tp=messages_in("transparency", lang),
+        records_deadline=deadline,
+        records_days=message(
+            "article_values.business_days" if deadline.business_days else "article_values.calendar_days",
+            lang,
+            days=deadline.days,
+        ),
         # The contacts table's request types in the page's words (review E72: raw English keys on the Spanish page).
         categories=messages_in("ticket_category", lang),
     )

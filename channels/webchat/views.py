@@ -27,7 +27,7 @@ async def chat_page(request: Request) -> Any:
     chrome = {
         code: {
             **{k: v.format(days=days) for k, v in messages_in("chat_page", code).items() if isinstance(v, str)},
-            "starter_questions": message_list("chat_page.starters", code),
+            "starter_questions": message_list("chat_page.starter_questions", code),
             "site": STRINGS[code],
         }
         for code in LANGUAGES

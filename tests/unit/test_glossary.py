@@ -173,7 +173,6 @@ def test_the_sources_hold_spanish_text() -> None:
         "bot/domain/core.yml",
         "messages/es.yml",
         "ticketing/helpdesk.yml",
-        "knowledge/templates/transparency.html",
         "knowledge/district/demo.yml",
     ]:
         assert expected in sources

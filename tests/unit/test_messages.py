@@ -96,7 +96,7 @@ def keys_used_in_code() -> Iterator[tuple[str, str, str]]:
 
 def test_the_scan_finds_the_keys_the_code_uses() -> None:
     used = {key for _, _, key in keys_used_in_code()}
-    assert {"handoff.officer_left", "sms.help", "page", "chat_page.starters", "verification.code_sms"} <= used
+    assert {"handoff.officer_left", "sms.help", "page", "chat_page.starter_questions", "verification.code_sms"} <= used
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
