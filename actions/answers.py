@@ -14,7 +14,7 @@ from typing import Any
 from actions import slots as s
 from core.i18n import fold
 from core.messages import message, messages_in
-from identity.verification.names import looks_like_full_name
+from identity.names import looks_like_full_name
 
 MAX_TEXT = 1000
 MIN_TEXT = 3

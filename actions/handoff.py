@@ -12,8 +12,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.context import channel_of, get_context, language_of, office_email
 from actions.slots import OFFER_PENDING, OFFERED_REQUEST
+from core.db import unit_of_work
 from core.i18n import long_date
-from ticketing.database import unit_of_work
 from ticketing.tickets.enums import Channel
 from ticketing.tickets.service import ask_for_a_person
 

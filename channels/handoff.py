@@ -19,11 +19,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from channels.delivery import send_to_family
-from channels.models import Conversation
+from conversations.models import Conversation
+from core.db import utcnow
 from core.i18n import as_language, long_date
 from core.messages import message
 from knowledge.district import District
-from ticketing.database import utcnow
+from ticketing.family.messages import long_date
 from ticketing.tickets.enums import Channel, TicketStatus
 from ticketing.tickets.models import Ticket
 from ticketing.tickets.service import add_timeline_event, ask_for_a_person

@@ -6,6 +6,7 @@ Per language, each article at a stable URL ``/rights/<lang>/<id>``; semantic HTM
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -13,11 +14,12 @@ from fastapi.responses import RedirectResponse
 
 from core.i18n import LANGUAGES, day_in_words, other_language
 from core.messages import message, messages_in
+from core.pages import add_templates, page_language, render_page
+from knowledge.deps import get_knowledge
 from knowledge.service import KnowledgeService
-from rightsdesk.deps import get_knowledge
-from rightsdesk.web import page_language, render_page
 
 router = APIRouter(tags=["pages"])
+add_templates(Path(__file__).parent / "templates")
 
 
 def paragraphs(body: str) -> list[dict[str, Any]]:

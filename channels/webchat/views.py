@@ -7,15 +7,17 @@ browser asked for. The browser's language is only the page's default before the 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 
 from core.i18n import LANGUAGES, other_language
 from core.messages import message_list, messages_in
-from rightsdesk.web import STRINGS, page_language, render_page
+from core.pages import STRINGS, add_templates, page_language, render_page
 
 router = APIRouter(tags=["pages"])
+add_templates(Path(__file__).parent / "templates")
 
 
 @router.get("/")

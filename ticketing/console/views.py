@@ -16,12 +16,13 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from core.csv import safe_cell
+from core.deps import DB
 from core.i18n import long_date
 from knowledge.district import District
 from ticketing.audit.service import entries as audit_entries
 from ticketing.audit.service import record as audit
 from ticketing.console.deps import (
-    DB,
     ConsoleError,
     ConsoleUser,
     current_officer,
@@ -29,7 +30,6 @@ from ticketing.console.deps import (
     settings_of,
     ticket_in_scope_or_404,
 )
-from ticketing.exports import safe_cell
 from ticketing.family.messages import category_label
 from ticketing.family.notify import (
     FamilyUnreachable,
