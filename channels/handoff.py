@@ -24,7 +24,6 @@ from core.db import utcnow
 from core.i18n import as_language, long_date
 from core.messages import message
 from knowledge.district import District
-from ticketing.family.messages import long_date
 from ticketing.tickets.enums import Channel, TicketStatus
 from ticketing.tickets.models import Ticket
 from ticketing.tickets.service import add_timeline_event, ask_for_a_person

@@ -29,6 +29,7 @@ def add_templates(directory: Path) -> None:
     if path not in loader.searchpath:
         loader.searchpath.append(path)
 
+
 # The strings every page shares (site name, navigation, footer): ``page.*`` in the message catalogue.
 STRINGS: dict[str, dict[str, str]] = {lang: messages_in("page", lang) for lang in LANGUAGES}
 
