@@ -12,7 +12,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from actions import slots as s
-from identity.names import fold, looks_like_full_name
+from core.i18n import fold
+from core.messages import message, messages_in
+from identity.names import looks_like_full_name
 
 MAX_TEXT = 1000
 MIN_TEXT = 3
@@ -208,89 +210,6 @@ def answer_for(slot: str, value: Any) -> str | None:
     return None
 
 
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        s.RELATIONSHIP: "Who is asking",
-        s.REQUESTER_NAME: "Your name",
-        s.STUDENT_NAME: "Student",
-        s.STUDENT_DOB: "Date of birth",
-        s.RECORDS_ACCESS: "Look or copies",
-        s.RECORD_TO_CORRECT: "Record",
-        s.CORRECTION_PROBLEM: "What is wrong",
-        s.CORRECTION_REASON: "Why",
-        s.OPTOUT_SCOPE: "Stop sharing",
-        s.OPTOUT_CATEGORIES: "Categories",
-        s.CONSENT_ACTION: "Consent",
-        s.CONSENT_DETAILS: "Which records, to whom",
-        s.COMPLAINT_DETAILS: "What happened",
-        s.MISUSE_ANONYMOUS: "Anonymous",
-        s.REPORTER_NAME: "Your name",
-        s.MISUSE_DETAILS: "What happened",
-        "request": "Request",
-        "identity": "Identity",
-    },
-    "es": {
-        s.RELATIONSHIP: "Quién lo pide",
-        s.REQUESTER_NAME: "Su nombre",
-        s.STUDENT_NAME: "Estudiante",
-        s.STUDENT_DOB: "Fecha de nacimiento",
-        s.RECORDS_ACCESS: "Revisar o recibir copias",
-        s.RECORD_TO_CORRECT: "Parte del expediente",
-        s.CORRECTION_PROBLEM: "Qué está mal",
-        s.CORRECTION_REASON: "Por qué",
-        s.OPTOUT_SCOPE: "No compartir",
-        s.OPTOUT_CATEGORIES: "Datos que no se comparten",
-        s.CONSENT_ACTION: "Consentimiento",
-        s.CONSENT_DETAILS: "Qué información y con quién",
-        s.COMPLAINT_DETAILS: "Qué pasó",
-        s.MISUSE_ANONYMOUS: "Sin dar su nombre",
-        s.REPORTER_NAME: "Su nombre",
-        s.MISUSE_DETAILS: "Qué pasó",
-        "request": "Solicitud",
-        "identity": "Identidad",
-    },
-}
-VALUES: dict[str, dict[str, str]] = {
-    "en": {
-        "parent": "parent",
-        "guardian": "legal guardian",
-        "student": "the student (18 or older)",
-        "inspect": "look at them at the school",
-        "copies": "copies",
-        "both": "look at them and get copies",
-        "all": "all directory information",
-        "military": "only with military recruiters",
-        "some": "some categories",
-        "give": "give consent",
-        "withdraw": "withdraw consent",
-        "yes": "yes",
-        "no": "no",
-        "verified": "verified with a code sent to the contact on file",
-        "office": "not verified yet: the privacy office will confirm it another way",
-        "office_eligible": "not verified: the student is 18 or older, so the privacy office will review whether the "
-        "records may be shared with a parent (for example a tax dependant) and confirm who you are another way",
-    },
-    "es": {
-        "parent": "madre o padre",
-        "guardian": "tutor o tutora legal",
-        "student": "estudiante de 18 años o más",
-        "inspect": "revisarlo en la escuela",
-        "copies": "copias",
-        "both": "revisarlo en la escuela y recibir copias",
-        "all": "no compartir nada de la información de directorio",
-        "military": "no dársela a reclutadores militares",
-        "some": "no compartir algunos datos",
-        "give": "dar consentimiento",
-        "withdraw": "retirar consentimiento",
-        "yes": "sí",
-        "no": "no",
-        "verified": "verificada con un código enviado al teléfono o correo electrónico que tiene la escuela",
-        "office": "sin verificar: la oficina de privacidad la confirmará de otra forma",
-        "office_eligible": "sin verificar: el estudiante tiene 18 años o más, así que la oficina de privacidad "
-        "revisará si el expediente se puede compartir con la madre o el padre (por ejemplo, si lo declaran como "
-        "dependiente en sus impuestos) y confirmará quién es usted de otra forma",
-    },
-}
 # The order answers are read back in (and offered for change).
 SUMMARY_SLOTS = (
     s.RELATIONSHIP,
@@ -313,16 +232,15 @@ SUMMARY_SLOTS = (
 
 def _shown(slot: str, value: Any, lang: str) -> str:
     if isinstance(value, bool):
-        return VALUES[lang]["yes" if value else "no"]
+        return message("request_summary.values.yes" if value else "request_summary.values.no", lang)
     if slot in _CHOICES:
-        return VALUES[lang].get(str(value), str(value))
+        return str(messages_in("request_summary.values", lang).get(str(value), value))
     return str(value)
 
 
 def summary_lines(category_label: str, answers: Mapping[str, Any], asked: list[str], lang: str) -> list[str]:
     """``Label: value`` lines for the answers of the slots this request ``asked`` (and the request itself)."""
-    lang = "es" if lang == "es" else "en"
-    labels = LABELS[lang]
+    labels = messages_in("request_summary.labels", lang)
     lines = [f"{labels['request']}: {category_label}"]
     for slot in SUMMARY_SLOTS:
         value = answers.get(slot)
@@ -334,13 +252,13 @@ def summary_lines(category_label: str, answers: Mapping[str, Any], asked: list[s
             lines.append(f"{labels[slot]}: {_shown(slot, value, lang)}")
     verification = answers.get(s.VERIFICATION_STATUS)
     if verification in ("verified", "office", "office_eligible"):
-        lines.append(f"{labels['identity']}: {VALUES[lang][str(verification)]}")
+        lines.append(f"{labels['identity']}: {message(f'request_summary.values.{verification}', lang)}")
     return lines
 
 
 def change_label(slot: str, lang: str) -> str:
     """The button title for changing the answer to ``slot``."""
-    return LABELS["es" if lang == "es" else "en"][slot]
+    return message(f"request_summary.labels.{slot}", lang)
 
 
 # Words that say which answer a family wants to change ("change the date of birth").

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import conversations.models  # noqa: F401
 from actions.slots import CHANNEL_METADATA, LANGUAGE
 from core import bootstrap
+from core.i18n import Language, as_language
 from core.settings import Settings, get_settings
 from knowledge.service import KnowledgeService
 
@@ -51,9 +52,9 @@ def set_context(context: ActionContext | None) -> None:
         _context = context
 
 
-def language_of(tracker: Any) -> str:
+def language_of(tracker: Any) -> Language:
     """The conversation's language as the gateway set it."""
-    return "es" if tracker.get_slot(LANGUAGE) == "es" else "en"
+    return as_language(tracker.get_slot(LANGUAGE))
 
 
 def channel_of(tracker: Any) -> str:

@@ -11,9 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
 from actions.context import channel_of, get_context, language_of, office_email
-from actions.formatting import long_date
 from actions.slots import OFFER_PENDING, OFFERED_REQUEST
 from core.db import unit_of_work
+from core.i18n import long_date
 from ticketing.tickets.enums import Channel
 from ticketing.tickets.service import ask_for_a_person
 

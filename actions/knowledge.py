@@ -32,9 +32,9 @@ from actions.slots import (
     REQUEST_FORM,
     ROUTING,
 )
+from core.messages import message
 from knowledge.service import RenderedArticle
 
-SMS_MORE = {"en": "More: {url}", "es": "Más: {url}"}
 # The request each kind of offer starts (a button's payload is the request's intent).
 OFFER_PAYLOADS = {
     "records": "/request_records",
@@ -115,7 +115,7 @@ def utter_article(
     """The short answer with its source (and, by SMS, a link to the article page) and ``buttons``."""
     answer = article.short
     if channel == "sms":
-        answer += "\n" + SMS_MORE[article.lang].format(url=article.url)
+        answer += "\n" + message("sms.more", article.lang, url=article.url)
     dispatcher.utter_message(
         response="utter_kb_answer",
         answer=answer,

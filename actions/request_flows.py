@@ -18,7 +18,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions import answers
 from actions import slots as s
 from actions.context import channel_of, get_context, language_of, office_email
-from actions.formatting import long_date
 from actions.request_form import (
     STATUS,
     VERIFIED_CATEGORIES,
@@ -29,9 +28,11 @@ from actions.request_form import (
 )
 from actions.verification import STOPPED, expect
 from core.db import unit_of_work
+from core.i18n import long_date
 from identity.roster.service import school_id_for
 from identity.verification import service as verification
-from ticketing.tickets.enums import CATEGORY_LABELS, STATUS_LABELS, Channel, TicketCategory
+from ticketing.family.messages import category_label, status_label
+from ticketing.tickets.enums import Channel, TicketCategory
 from ticketing.tickets.requests import requests_of
 from ticketing.tickets.service import add_note, open_ticket
 
@@ -294,8 +295,8 @@ def _list_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         dispatcher.utter_message(
             response="utter_status_item",
             reference=reference,
-            category=CATEGORY_LABELS[lang][category],
-            status=STATUS_LABELS[lang][status],
+            category=category_label(category, lang),
+            status=status_label(status, lang),
             due_date=long_date(due_on, lang),
         )
 

@@ -20,12 +20,12 @@ from actions import answers
 from actions import slots as s
 from actions.context import get_context, language_of
 from actions.verification import OFFICE, STOPPED, expect, validate_birth_date, validate_code
-from ticketing.tickets.enums import CATEGORY_LABELS, TicketCategory
+from core.messages import message
+from ticketing.family.messages import category_label as ticket_category_label
 
 # Requests about a student's records: the requester's identity is verified first.
 VERIFIED_CATEGORIES = frozenset({"records", "correction", "directory_optout", "consent", "status"})
 STATUS = "status"
-STATUS_LABEL = {"en": "check a request", "es": "ver cómo va una solicitud"}
 # An answer that is clearly one of these (another request, a question, a code problem) is not taken as the answer
 # to a short question (a name, a choice, a date, a code): the form hands the turn to that rule instead.
 SWITCH_INTENTS = frozenset(
@@ -71,10 +71,9 @@ def wants_something_else(tracker: Tracker) -> bool:
 
 def category_label(category: str, lang: str) -> str:
     """The request's name in ``lang``."""
-    lang = "es" if lang == "es" else "en"
     if category == STATUS:
-        return STATUS_LABEL[lang]
-    return CATEGORY_LABELS[lang][TicketCategory(category)]
+        return message("request_summary.check_a_request", lang)
+    return ticket_category_label(category, lang)
 
 
 def details_for(category: str, values: Mapping[str, Any]) -> list[str]:

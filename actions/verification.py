@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -19,8 +18,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots as s
 from actions.context import get_context, language_of
-from actions.formatting import month_name
+from core import i18n
 from core.db import unit_of_work
+from core.i18n import month_name
 from identity.verification import service as verification
 from identity.verification.service import BirthDateOutcome, Claim, CodeOutcome
 from ticketing.routing import local_today
@@ -34,16 +34,8 @@ OFFICE = frozenset({"office", "office_eligible"})
 
 
 def local_time(moment: datetime | None, lang: str) -> str:
-    """``3:45 PM`` or ``3:45 p. m.`` in the district's time zone.
-
-    Spanish uses the 12-hour clock too (review E23): families here read it, and "las 15:45" was misread.
-    """
-    if moment is None:
-        return ""
-    local = moment.astimezone(ZoneInfo(get_context().knowledge.district.timezone))
-    if lang == "es":
-        return f"{local.hour % 12 or 12}:{local.minute:02d} {'a. m.' if local.hour < 12 else 'p. m.'}"
-    return local.strftime("%I:%M %p").lstrip("0")
+    """``3:45 PM`` or ``3:45 p. m.`` in the district's time zone (:func:`core.i18n.local_time`)."""
+    return i18n.local_time(moment, lang, get_context().knowledge.district.timezone)
 
 
 def sender_label(lang: str) -> str:

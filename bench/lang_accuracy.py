@@ -43,6 +43,7 @@ DATA = ROOT / "bench" / "data"
 sys.path.insert(0, str(ROOT))
 
 from channels import language as lang
+from core.i18n import as_language
 
 Detector = Callable[[str, "str | None"], "str | None"]
 
@@ -154,7 +155,7 @@ def _ours(
     english_probability: Callable[[str], float | None] | None = lang.langdetect_english_probability,
 ) -> Detector:
     def run(text: str, current: str | None) -> str | None:
-        cur: lang.Language | None = None if current is None else ("es" if current == "es" else "en")
+        cur: lang.Language | None = None if current is None else as_language(current)
         return lang._decide(text, cur, "en", english_probability).language
 
     return run
@@ -218,8 +219,8 @@ def reduced_lexicon(keep_fraction: float, seed: int) -> Iterator[None]:
     kept = set(rng.sample(words, int(len(words) * keep_fraction)))
     try:
         lang._LEXICON = {w: e for w, e in saved[0].items() if w in kept}
-        lang._TYPOS = lang._typo_index()
-        lang._COLLAPSED = lang._collapsed_index()
+        lang._TYPOS = lang.typo_index(lang._LEXICON, lang.NEUTRAL_WORDS)
+        lang._COLLAPSED = lang.collapsed_index(lang._LEXICON)
         yield
     finally:
         lang._LEXICON, lang._TYPOS, lang._COLLAPSED = saved

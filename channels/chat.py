@@ -47,6 +47,8 @@ from conversations.models import Conversation, ConversationMessage
 from conversations.redact import redact
 from conversations.service import pending_messages, record_inbound, record_outbound
 from core.db import unit_of_work, utcnow
+from core.i18n import LANGUAGES, as_language
+from core.messages import message
 from identity.verification.service import hold_answer
 from knowledge.district import District
 from ticketing.tickets.models import Ticket
@@ -59,18 +61,6 @@ MAX_MESSAGE_CHARS = 2000
 FALLBACKS_BEFORE_HANDOFF = 2
 # A message claimed this long ago and still not answered belonged to a worker that died; it is retried.
 STALE_SENDING = timedelta(minutes=2)
-
-SAVED_NOTICE = {
-    "en": "Thanks, your message is saved. The assistant is briefly unavailable; it will answer here as soon as it "
-    "is back.",
-    "es": "Gracias, su mensaje quedó guardado. El asistente no está disponible por un momento; le responderá aquí "
-    "en cuanto vuelva.",
-}
-# Asking for a person here would wait for the assistant too (review E44), so the notice gives the office itself.
-URGENT_CONTACT = {
-    "en": " If it is urgent, call or write to the privacy office: {contact}.",
-    "es": " Si es urgente, llame o escriba a la oficina de privacidad: {contact}.",
-}
 
 
 @dataclass(frozen=True)
@@ -142,12 +132,12 @@ def record_family_message(
         text=text,
         display=display if _is_payload(text) else None,
     )
-    if chosen_language in ("en", "es"):
+    if chosen_language in LANGUAGES:
         conversation.language = chosen_language
     elif not _is_payload(text):
         # Until Rasa has answered once, every message is treated as a first message.
         current = conversation.language if conversation.rasa_language else None
-        decision = detect_language(text, "es" if current == "es" else "en" if current else None)
+        decision = detect_language(text, as_language(current) if current else None)
         conversation.language = decision.language
     # The language this message is answered in, even if a later message changes the conversation's.
     message.data = {**(message.data or {}), "lang": conversation.language}
@@ -317,19 +307,19 @@ class ChatService:
             conversation.id,
             conversation.rasa_sender,
             redact(message.text),
-            language if language in ("en", "es") else conversation.language,
+            language if language in LANGUAGES else conversation.language,
             conversation.channel,
             attempt,
         )
 
     def _saved_notice(self, language: str) -> str:
         """The "message saved" notice, with the privacy office's phone and email when the district is known."""
-        lang = language if language in SAVED_NOTICE else "en"
+        notice = message("chat.saved_notice", language)
         if self.district is None:
-            return SAVED_NOTICE[lang]
+            return notice
         officer = self.district().contacts.district_privacy_officer
         contact = ", ".join(part for part in (officer.phone_shown, officer.email) if part)
-        return SAVED_NOTICE[lang] + URGENT_CONTACT[lang].format(contact=contact)
+        return notice + message("chat.urgent_contact", language, contact=contact)
 
     def _keep_pending(self, claimed: _Claim, notice: BotMessage) -> int | None:
         """Rasa did not answer: the message waits for the retry loop; the family is told once (a worker thread).

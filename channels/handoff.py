@@ -21,39 +21,14 @@ from sqlalchemy.orm import Session
 from channels.delivery import send_to_family
 from conversations.models import Conversation
 from core.db import utcnow
+from core.i18n import as_language, long_date
+from core.messages import message
 from knowledge.district import District
-from ticketing.family.messages import long_date
 from ticketing.tickets.enums import Channel, TicketStatus
 from ticketing.tickets.models import Ticket
 from ticketing.tickets.service import add_timeline_event, ask_for_a_person
 
 NOT_UNDERSTOOD_SUMMARY = "The assistant did not understand two messages in a row; the family needs a person."
-PERSON_BROUGHT_IN = {
-    "en": "I'm sorry I could not understand. I have asked a person in the privacy office to help you. Your "
-    "reference number is {reference}. They will answer you here by {due_date}, during office hours. Until then "
-    "you can keep writing to me.",
-    "es": "Disculpe, no logré entenderle. Le pedí a una persona de la oficina de privacidad que le ayude. Su número "
-    "de referencia es {reference}. Le responderán aquí a más tardar el {due_date}, en horario de oficina. "
-    "Mientras tanto, puede seguir escribiéndome.",
-}
-PERSON_ALREADY_ASKED = {
-    "en": "I'm sorry I could not understand. A person in the privacy office already has your request {reference} "
-    "and will answer you here by {due_date}, during office hours.",
-    "es": "Disculpe, no logré entenderle. Una persona de la oficina de privacidad ya tiene su solicitud "
-    "{reference} y le responderá aquí a más tardar el {due_date}, en horario de oficina.",
-}
-OFFICER_JOINED = {
-    "en": "{name} from the privacy office has joined this conversation. The assistant is paused: a person is now "
-    "reading and answering your messages.",
-    "es": "{name}, de la oficina de privacidad, se unió a esta conversación. El asistente está en pausa: ahora una "
-    "persona lee y responde sus mensajes.",
-}
-OFFICER_LEFT = {
-    "en": "The privacy office has handed this conversation back to the assistant. Your request {reference} stays "
-    "open. You can keep asking questions here.",
-    "es": "La oficina de privacidad devolvió esta conversación al asistente. Su solicitud {reference} sigue "
-    "abierta. Puede seguir haciendo preguntas aquí.",
-}
 _CLOSED = frozenset({TicketStatus.closed, TicketStatus.rejected})
 
 
@@ -61,13 +36,9 @@ class HandoffError(ValueError):
     """A take-over or hand-back that cannot happen (the message says why)."""
 
 
-def _lang(conversation: Conversation) -> str:
-    return "es" if conversation.language == "es" else "en"
-
-
 def bring_in_a_person(*, db_session: Session, conversation: Conversation, district: District, language: str) -> str:
     """Open (or reuse) a ``question`` ticket for this conversation; returns what to tell the family."""
-    lang = "es" if language == "es" else "en"
+    lang = as_language(language)
     ticket, reused = ask_for_a_person(
         db_session=db_session,
         district=district,
@@ -76,8 +47,8 @@ def bring_in_a_person(*, db_session: Session, conversation: Conversation, distri
         requester_ref=conversation.rasa_sender,
         summary=NOT_UNDERSTOOD_SUMMARY,
     )
-    text = PERSON_ALREADY_ASKED if reused else PERSON_BROUGHT_IN
-    return text[lang].format(reference=ticket.reference, due_date=long_date(ticket.due_on, lang))
+    key = "handoff.person_already_asked" if reused else "handoff.person_brought_in"
+    return message(key, lang, reference=ticket.reference, due_date=long_date(ticket.due_on, lang))
 
 
 def conversation_of(*, db_session: Session, ticket: Ticket) -> Conversation | None:
@@ -110,7 +81,7 @@ def take_over(*, db_session: Session, ticket: Ticket, officer_email: str, office
         send_to_family(
             db_session=db_session,
             requester_ref=conversation.rasa_sender,
-            text=OFFICER_JOINED[_lang(conversation)].format(name=officer_name),
+            text=message("handoff.officer_joined", conversation.language, name=officer_name),
             ticket_id=ticket.id,
         )
     return conversation
@@ -139,7 +110,7 @@ def hand_back(*, db_session: Session, ticket: Ticket, officer_email: str) -> Con
     send_to_family(
         db_session=db_session,
         requester_ref=conversation.rasa_sender,
-        text=OFFICER_LEFT[_lang(conversation)].format(reference=ticket.reference),
+        text=message("handoff.officer_left", conversation.language, reference=ticket.reference),
         ticket_id=ticket.id,
     )
     return conversation

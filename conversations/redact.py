@@ -12,12 +12,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_MONTHS = (
-    "january|february|march|april|may|june|july|august|september|october|november|december|"
-    "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec|"
-    "enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre|"
-    "ene|abr|ago|set|dic"
-)
+from core.i18n import MONTH_WORDS
+
+# Every month word the date parser reads (core.i18n.MONTH_WORDS), longest first.
+_MONTHS = "|".join(sorted(MONTH_WORDS, key=lambda word: (-len(word), word)))
 # A day as families write it: "17", "17th", "1ro", "1º", "primero".
 _DAY = r"(?:\d{1,2}(?:st|nd|rd|th|ro|ero|er|o|a|º|°)?|primero)"
 # A year: "2010", or "'10".

@@ -14,6 +14,9 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import FileSystemLoader
 
+from core.i18n import LANGUAGES, Language, as_language, other_language
+from core.messages import messages_in
+
 templates = Jinja2Templates(directory=[Path(__file__).resolve().parent / "templates"])
 
 
@@ -27,39 +30,17 @@ def add_templates(directory: Path) -> None:
         loader.searchpath.append(path)
 
 
-STRINGS: dict[str, dict[str, str]] = {
-    "en": {
-        "site_name": "Family Data Rights Desk",
-        "skip": "Skip to content",
-        "nav_label": "Main",
-        "nav_chat": "Ask a question",
-        "nav_rights": "Your rights",
-        "nav_transparency": "How we use data",
-        "other_language": "Español",
-        "footer": "An automated assistant gives general information, not legal advice. You can always ask to talk "
-        "to a person in the district's privacy office.",
-    },
-    "es": {
-        "site_name": "Servicio de Derechos sobre los Datos Familiares",
-        "skip": "Ir al contenido",
-        "nav_label": "Principal",
-        "nav_chat": "Hacer una pregunta",
-        "nav_rights": "Sus derechos",
-        "nav_transparency": "Cómo usamos los datos",
-        "other_language": "English",
-        "footer": "Un asistente automático da información general, no asesoría legal. Siempre puede pedir hablar "
-        "con una persona de la oficina de privacidad del distrito.",
-    },
-}
+# The strings every page shares (site name, navigation, footer): ``page.*`` in the message catalogue.
+STRINGS: dict[str, dict[str, str]] = {lang: messages_in("page", lang) for lang in LANGUAGES}
 
 
-def page_language(request: Request, explicit: str | None = None) -> str:
+def page_language(request: Request, explicit: str | None = None) -> Language:
     """``en`` or ``es``: the path or ``?lang=`` first, then the browser's preference."""
     choice = explicit or request.query_params.get("lang")
-    if choice in ("en", "es"):
-        return choice
+    if choice in LANGUAGES:
+        return as_language(choice)
     accept = request.headers.get("accept-language", "").lower()
-    return "es" if accept.startswith("es") else "en"
+    return as_language("es" if accept.startswith("es") else "en")
 
 
 def render_page(
@@ -68,7 +49,7 @@ def render_page(
     """Render ``template`` with the shared page context."""
     base = {
         "lang": lang,
-        "other_lang": "es" if lang == "en" else "en",
+        "other_lang": other_language(lang),
         "other_lang_url": other_lang_url,
         "t": STRINGS[lang],
         "district": request.app.state.knowledge.district,

@@ -9,7 +9,8 @@ A typed name must have at least one given name and one family name of the person
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from core.i18n import fold
 
 # Words that are in sentences, never in a person's name.
 NOT_NAME_WORDS = frozenset(
@@ -53,15 +54,9 @@ _SEPARATORS = re.compile(r"[^a-z\s]+")
 MAX_NAME_CHARS = 120
 
 
-def fold(text: str) -> str:
-    """``text`` in lower case without accents (ñ becomes n)."""
-    decomposed = unicodedata.normalize("NFKD", text or "")
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
-
-
 def name_tokens(text: str) -> list[str]:
     """The comparable words of a name: folded, apostrophes joined, other punctuation split, particles dropped."""
-    folded = _JOINERS.sub("", fold(text))
+    folded = _JOINERS.sub("", fold(text or ""))
     if "," in folded:
         family, _, given = folded.partition(",")
         folded = f"{given} {family}"

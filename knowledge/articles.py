@@ -17,12 +17,13 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
+from core.i18n import LANGUAGES, Language
+from core.messages import message
 from knowledge.district import Deadline, District
 from knowledge.state_answers import load_state_answers
 
 ARTICLES_DIR = Path(__file__).resolve().parent / "articles"
 SHORT_ANSWER_LIMIT = 320
-LANGUAGES: tuple[Literal["en", "es"], ...] = ("en", "es")
 PLACEHOLDER_RE = re.compile(r"\{([a-z_]+)\}")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # A reviewer is named by role ("district counsel", "privacy office"), in the article's language, never by name:
@@ -69,7 +70,7 @@ class Article(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     id: str
-    lang: Literal["en", "es"]
+    lang: Language
     topic: str
     title: str = Field(min_length=3)
     short: str = Field(min_length=10)
@@ -141,14 +142,12 @@ def parse_article(path: Path) -> Article:
 def _join(items: list[str], lang: str) -> str:
     if len(items) <= 1:
         return "".join(items)
-    last = " y " if lang == "es" else " and "
-    return ", ".join(items[:-1]) + last + items[-1]
+    return ", ".join(items[:-1]) + message("article_values.list_and", lang) + items[-1]
 
 
 def _days(deadline: Deadline, lang: str) -> str:
-    if lang == "es":
-        return f"{deadline.days} {'días hábiles' if deadline.business_days else 'días calendario'}"
-    return f"{deadline.days} {'business days' if deadline.business_days else 'calendar days'}"
+    key = "article_values.business_days" if deadline.business_days else "article_values.calendar_days"
+    return message(key, lang, days=deadline.days)
 
 
 def _bullets(items: list[str]) -> str:
@@ -162,16 +161,14 @@ def district_values(district: District, lang: str, public_url: str) -> dict[str,
     contact += f", {officer.phone})" if officer.phone else ")"
     records = district.records_deadline()
     if "records" in district.deadlines:
-        law = f"según la ley de {district.state_name}" if lang == "es" else f"under {district.state_name} law"
+        law = message("article_values.under_state_law", lang, state=district.state_name)
     else:
-        law = "según FERPA" if lang == "es" else "under FERPA"
+        law = message("article_values.under_ferpa", lang)
     correction = district.deadlines.get("correction")
     if correction:
         correction_text = f"{_days(correction, lang)} ({correction.citation})"
     else:
-        correction_text = (
-            "un tiempo razonable (34 CFR 99.20(b))" if lang == "es" else "a reasonable time (34 CFR 99.20(b))"
-        )
+        correction_text = message("article_values.reasonable_time", lang)
     return {
         "district_name": district.name,
         "state_name": district.state_name,

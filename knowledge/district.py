@@ -11,13 +11,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
 from zoneinfo import ZoneInfo
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-Lang = Literal["en", "es"]
 DISTRICT_DIR = Path(__file__).resolve().parent / "district"
 
 STATE_NAMES = {

@@ -20,7 +20,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge.articles import ARTICLES_DIR, LANGUAGES
+from core.i18n import LANGUAGES
+from knowledge.articles import ARTICLES_DIR
 
 EXAMPLES_FILE = ARTICLES_DIR / "questions.tsv"
 COLUMNS = ("question", "lang", "topic", "also")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from knowledge.text import fold
+from core.i18n import fold
 
 _ADDRESS = re.compile(
     r"(?:https?://\S+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+(?:gov|org|com|edu)(?:/\S*)?)", re.I

@@ -49,6 +49,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from core.i18n import as_language
 from knowledge.articles import PLACEHOLDER_RE, Article
 from knowledge.classifier import TopicClassifier, trained
 from knowledge.examples import Example, by_topic
@@ -557,7 +558,7 @@ class KnowledgeBase:
 
     def search(self, query: str, lang: str, limit: int = 5) -> SearchResult:
         """Search the articles in ``lang`` (English for anything else)."""
-        return self.indexes["es" if lang == "es" else "en"].search(query, limit)
+        return self.indexes[as_language(lang)].search(query, limit)
 
     def get(self, article_id: str, lang: str) -> Article | None:
         """The article ``article_id`` in ``lang``."""

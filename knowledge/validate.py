@@ -38,9 +38,9 @@ from typing import TypeVar
 import yaml
 from pydantic import ValidationError
 
+from core.i18n import LANGUAGES
 from knowledge.articles import (
     ARTICLES_DIR,
-    LANGUAGES,
     PLACEHOLDER_RE,
     PLACEHOLDERS,
     SHORT_ANSWER_LIMIT,

@@ -19,6 +19,8 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import PlainTextResponse, Response
 from starlette.exceptions import HTTPException
 
+from core.i18n import LANGUAGES
+from core.messages import messages_in
 from core.pages import STRINGS, page_language, render_page
 
 log = logging.getLogger(__name__)
@@ -26,31 +28,7 @@ log = logging.getLogger(__name__)
 MACHINE_PREFIXES = ("/api/", "/sms/", "/console/", "/static/")
 MACHINE_PATHS = frozenset({"/api", "/sms", "/console", "/healthz"})
 
-ERROR_TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "not_found_title": "Page not found",
-        "not_found": "There is no page at this address. The link may be cut short or mistyped: check that you "
-        "copied all of it. If a link from the privacy office no longer works, ask for a new one in the chat, or "
-        "write to {email}.",
-        "refused_title": "This page cannot be opened this way",
-        "refused": "Go back to the home page and try again. If you need help, write to the privacy office: {email}.",
-        "failed_title": "Something went wrong",
-        "failed": "We could not show this page. Please try again in a few minutes. If it is urgent, call or write "
-        "to the privacy office: {contact}.",
-    },
-    "es": {
-        "not_found_title": "No encontramos esta página",
-        "not_found": "No hay ninguna página en esta dirección. Puede que el enlace esté incompleto o mal escrito: "
-        "revise que lo haya copiado completo. Si un enlace de la oficina de privacidad ya no funciona, pida uno "
-        "nuevo en el chat o escriba a {email}.",
-        "refused_title": "Esta página no se puede abrir así",
-        "refused": "Vuelva a la página principal e inténtelo otra vez. Si necesita ayuda, escriba a la oficina de "
-        "privacidad: {email}.",
-        "failed_title": "Algo salió mal",
-        "failed": "No pudimos mostrar esta página. Por favor, inténtelo otra vez en unos minutos. Si es urgente, "
-        "llame o escriba a la oficina de privacidad: {contact}.",
-    },
-}
+ERROR_TEXT: dict[str, dict[str, str]] = {lang: messages_in("error_page", lang) for lang in LANGUAGES}
 
 # When even the page cannot be built (the district file or the templates are what failed).
 FAILED_PLAIN = "{en_title}. {en}\n\n{es_title}. {es}\n".format(

@@ -8,17 +8,14 @@ so that the family's "1" or "sí" is mapped back to the button's payload (:func:
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from channels.rasa_client import BotMessage
+from core.i18n import as_language, fold
+from core.messages import message
 
 SMS_LIMIT = 1600
-MORE = {"en": "More: {url}", "es": "Más: {url}"}
-REPLY_YES_NO = {"en": "Reply YES or NO.", "es": "Responda SÍ o NO."}
-REPLY_NUMBER = {"en": "Reply with a number:", "es": "Responda con un número:"}
-OR_REPLY_NUMBER = {"en": "Or reply with a number:", "es": "O responda con un número:"}
 YES_WORDS = frozenset({"yes", "y", "yeah", "yep", "si", "s", "ok", "okay", "claro", "de acuerdo"})
 NO_WORDS = frozenset({"no", "n", "nope"})
 AFFIRM, DENY = "/affirm", "/deny"
@@ -57,16 +54,16 @@ def _shorten(text: str, limit: int) -> str:
 
 def render_turn(messages: list[BotMessage], language: str) -> SmsReply:
     """One SMS for a turn's replies."""
-    lang = "es" if language == "es" else "en"
+    lang = as_language(language)
     texts = [t for t in (plain_text(m.text) for m in messages) if t]
     urls: list[str] = []
-    for message in messages:
-        url = (message.article or {}).get("url")
+    for bot_message in messages:
+        url = (bot_message.article or {}).get("url")
         if isinstance(url, str) and url and url not in urls:
             urls.append(url)
     buttons: list[dict[str, str]] = []
-    for message in messages:
-        for button in message.buttons:
+    for bot_message in messages:
+        for button in bot_message.buttons:
             if button.get("payload") and all(b["payload"] != button["payload"] for b in buttons):
                 buttons.append({"title": str(button.get("title", "")), "payload": str(button["payload"])})
 
@@ -77,10 +74,10 @@ def render_turn(messages: list[BotMessage], language: str) -> SmsReply:
     if yes_no:
         options["yes"] = next(b for b in buttons if b["payload"] == AFFIRM)
         options["no"] = next(b for b in buttons if b["payload"] == DENY)
-        footer.append(REPLY_YES_NO[lang])
+        footer.append(message("sms.reply_yes_no", lang))
     others = [b for b in buttons if not yes_no or b["payload"] not in (AFFIRM, DENY)]
     if others:
-        footer.append((OR_REPLY_NUMBER if yes_no else REPLY_NUMBER)[lang])
+        footer.append(message("sms.or_reply_number" if yes_no else "sms.reply_number", lang))
         for number, button in enumerate(others, 1):
             footer.append(f"{number} {button['title']}")
             options[str(number)] = button
@@ -88,7 +85,7 @@ def render_turn(messages: list[BotMessage], language: str) -> SmsReply:
     main = "\n\n".join(texts)
 
     def tail_for(text: str) -> str:
-        links = [MORE[lang].format(url=u) for u in urls if u not in text]
+        links = [message("sms.more", lang, url=u) for u in urls if u not in text]
         parts = ["\n".join(links)] if links else []
         if footer:
             parts.append("\n".join(footer))
@@ -104,14 +101,9 @@ def render_turn(messages: list[BotMessage], language: str) -> SmsReply:
     return SmsReply(body=body[:SMS_LIMIT], options=options)
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
 def normalize_word(text: str) -> str:
     """A one-word reply folded for comparison: lower case, no accents, no surrounding punctuation or spaces."""
-    folded = _fold(text).lower().strip()
+    folded = fold(text).strip()
     folded = re.sub(r"\s+", " ", folded)
     return folded.strip(" .!?¡¿,;:\"'()")
 

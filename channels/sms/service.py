@@ -27,36 +27,11 @@ from conversations.models import Conversation
 from conversations.service import record_inbound, record_outbound, start_conversation
 from core.contacts import contact_hash, encrypt
 from core.db import unit_of_work, utcnow
+from core.i18n import as_language
+from core.messages import message
 from knowledge.district import District
 from outbox.models import SmsOptOut
 from outbox.service import queue_message
-
-SITE = {"en": "Family Data Rights Desk", "es": "Servicio de Derechos sobre los Datos Familiares"}
-STOP_CONFIRMED = {
-    "en": "You are unsubscribed from the {site} ({district}) and will get no more messages. Reply START to subscribe "
-    "again.",
-    "es": "{site} ({district}): Ya no recibirá más mensajes nuestros. Si quiere volver a recibirlos, responda "
-    "COMENZAR.",
-}
-START_CONFIRMED = {
-    "en": "You are subscribed to the {site} ({district}) again. Ask your question anytime. Reply HELP for help, STOP "
-    "to stop.",
-    "es": "{site} ({district}): Volverá a recibir nuestros mensajes. Escriba su pregunta cuando quiera. Para pedir "
-    "ayuda, responda AYUDA. Para dejar de recibir mensajes, responda PARAR.",
-}
-HELP_TEXT = {
-    "en": "{site} ({district}): answers about your rights over your child's school data. A person: {name}, "
-    "{title}, {phone}, {email}. Reply STOP to stop, START to restart. Msg & data rates may apply.",
-    "es": "{site} ({district}): respuestas sobre los derechos que usted tiene con los datos escolares de su hijo o "
-    "hija. Para hablar con una persona: {name}, {title}, {phone}, {email}. Para dejar de recibir mensajes, responda "
-    "PARAR (o STOP); para volver, COMENZAR. Pueden aplicarse tarifas de mensajes y datos.",
-}
-PICTURE_ONLY = {
-    "en": "Thanks. I can only read text, so I cannot see pictures or files. Please do not send pictures of school "
-    "records here; type your question instead.",
-    "es": "Gracias. Solo puedo leer texto: no veo fotos ni archivos. Por favor, no envíe por aquí fotos de "
-    "documentos del expediente escolar; escriba su pregunta.",
-}
 
 
 @dataclass(frozen=True)
@@ -85,8 +60,10 @@ class DuplicateSms(Exception):
 def help_text(district: District, language: str) -> str:
     """The HELP reply, with the district's privacy contact."""
     officer = district.contacts.district_privacy_officer
-    return HELP_TEXT[language].format(
-        site=SITE[language],
+    return message(
+        "sms.help",
+        language,
+        site=message("sms.site", language),
         district=district.short_name_for(language),
         name=officer.name,
         title=officer.title.get(language),
@@ -154,16 +131,16 @@ def _keyword(
     Spanish conversation is confirmed in Spanish (a Spanish keyword is always answered in Spanish).
     """
     spanish_conversation = conversation is not None and conversation.language == "es"
-    lang = "es" if keyword.language == "es" or spanish_conversation else "en"
+    lang = "es" if spanish_conversation else as_language(keyword.language)
     key = contact_hash(sms.from_number)
     opted_out = db_session.get(SmsOptOut, key)
-    names = {"site": SITE[lang], "district": district.short_name_for(lang)}
+    names = {"site": message("sms.site", lang), "district": district.short_name_for(lang)}
     conversation_id = conversation.id if conversation else None
     if keyword.action == STOP:
         if opted_out is not None:
             return "ignored"  # confirmed once already
         db_session.add(SmsOptOut(contact_hash=key, keyword=keyword.word[:16], opted_out_at=utcnow()))
-        reply = STOP_CONFIRMED[lang].format(**names)
+        reply = message("sms.stop_confirmed", lang, **names)
         queue_message(
             db_session=db_session,
             kind="sms",
@@ -180,7 +157,7 @@ def _keyword(
         if opted_out is not None:
             db_session.delete(opted_out)
             db_session.flush()
-        reply = START_CONFIRMED[lang].format(**names)
+        reply = message("sms.start_confirmed", lang, **names)
         queue_message(
             db_session=db_session, kind="sms", to=sms.from_number, body=reply, conversation_id=conversation_id
         )
@@ -257,9 +234,9 @@ def receive_sms(*, db_session: Session, sms: InboundSms, district: District, con
         if sms.num_media:
             # Before the assistant has answered once, the language is a guess: say it in both.
             reply = (
-                PICTURE_ONLY["es" if conversation.language == "es" else "en"]
+                message("sms.picture_only", conversation.language)
                 if conversation.rasa_language
-                else PICTURE_ONLY["en"] + "\n\n" + PICTURE_ONLY["es"]
+                else message("sms.picture_only", "en") + "\n\n" + message("sms.picture_only", "es")
             )
             _note(db_session, conversation, "[picture]", reply)
             queue_sms_to_conversation(db_session=db_session, conversation=conversation, body=reply)
@@ -267,6 +244,6 @@ def receive_sms(*, db_session: Session, sms: InboundSms, district: District, con
     chosen = resolve_reply(body, conversation.sms_options)
     # A "2" or "sí" stands for a button's payload; the transcript keeps what the family typed.
     text, display = (chosen[0], body) if chosen else (body, None)
-    message = record_family_message(db_session=db_session, conversation=conversation, text=text, display=display)
+    stored = record_family_message(db_session=db_session, conversation=conversation, text=text, display=display)
     conversation.sms_options = None
-    return SmsOutcome("text", conversation.id, answer=message.status == "pending")
+    return SmsOutcome("text", conversation.id, answer=stored.status == "pending")

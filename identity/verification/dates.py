@@ -14,22 +14,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from identity.names import fold
+from core.i18n import MONTH_WORDS, fold
 
-MONTHS = {
-    **dict.fromkeys(["january", "jan", "enero", "ene"], 1),
-    **dict.fromkeys(["february", "feb", "febrero"], 2),
-    **dict.fromkeys(["march", "mar", "marzo"], 3),
-    **dict.fromkeys(["april", "apr", "abril", "abr"], 4),
-    **dict.fromkeys(["may", "mayo"], 5),
-    **dict.fromkeys(["june", "jun", "junio"], 6),
-    **dict.fromkeys(["july", "jul", "julio"], 7),
-    **dict.fromkeys(["august", "aug", "agosto", "ago"], 8),
-    **dict.fromkeys(["september", "sep", "sept", "septiembre", "setiembre", "set"], 9),
-    **dict.fromkeys(["october", "oct", "octubre"], 10),
-    **dict.fromkeys(["november", "nov", "noviembre"], 11),
-    **dict.fromkeys(["december", "dec", "diciembre", "dic"], 12),
-}
 OLDEST_YEARS = 120
 _NUMERIC = re.compile(r"(?<!\d)(\d{1,4})\s*([/.\-])\s*(\d{1,2})\s*\2\s*(\d{2,4})(?!\d)")
 _ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th|ro|ero|er|o|a|º|°)\b")
@@ -80,9 +66,9 @@ def _spelled(text: str, today: date) -> date | None:
     words = _WORD.findall(_ORDINAL.sub("", text.replace("primero", "1")))
     # A month word counts only next to a number ("may I ask" is not May; "April 17" is April).
     months = [
-        MONTHS[w]
+        MONTH_WORDS[w]
         for i, w in enumerate(words)
-        if w in MONTHS and any(n.isdigit() for n in words[max(0, i - 2) : i] + words[i + 1 : i + 3])
+        if w in MONTH_WORDS and any(n.isdigit() for n in words[max(0, i - 2) : i] + words[i + 1 : i + 3])
     ]
     numbers = [w for w in words if w.isdigit()]
     years = [n for n in numbers if len(n) == 4]

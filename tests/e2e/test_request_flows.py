@@ -27,7 +27,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
-from actions.formatting import long_date
+from core.i18n import MONTHS, long_date
 from identity.roster.demo import DEMO_ROSTER_DIR
 from identity.roster.writer import write_export
 from tests.e2e.conftest import RIGHTSDESK, Stack, start_stack
@@ -112,34 +112,7 @@ TEXTS = {
         "unverified_done": "La oficina de privacidad primero confirmará quién es usted",
     },
 }
-EN_MONTHS = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-]
-ES_MONTHS = [
-    "enero",
-    "febrero",
-    "marzo",
-    "abril",
-    "mayo",
-    "junio",
-    "julio",
-    "agosto",
-    "septiembre",
-    "octubre",
-    "noviembre",
-    "diciembre",
-]
+EN_MONTHS, ES_MONTHS = MONTHS["en"], MONTHS["es"]
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,13 @@ import httpx
 import psutil
 import pytest
 
-from channels.chat import SAVED_NOTICE
+from core import messages as catalogue
+from core.i18n import LANGUAGES
 from tests.e2e.conftest import Stack, start_stack
 
 pytestmark = pytest.mark.e2e
-NOTICES = tuple(SAVED_NOTICE.values())  # each followed by the privacy office's contact
+# Each followed by the privacy office's contact.
+NOTICES = tuple(catalogue.message("chat.saved_notice", lang) for lang in LANGUAGES)
 
 
 def child(stack: Stack, marker: str) -> psutil.Process:

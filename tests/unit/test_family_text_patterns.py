@@ -19,6 +19,8 @@ from conversations.redact import redact
 
 MODULES = [
     "channels.language",
+    "channels.language_request",
+    "channels.language_lexicon",
     "conversations.redact",
     "channels.sms.render",
     "channels.sms.keywords",

@@ -2,9 +2,9 @@
 
 The list is read from the "Terms not to use (checked)" table in ``knowledge/GLOSSARY.md``, so the glossary and
 this test never diverge. The texts checked are everything the desk itself writes to a Spanish-speaking family:
-the Spanish variation of every Rasa response (text and button titles), the ``"es"`` entries of the Python
-modules families see, the Spanish branches of the page templates, the help desk's reply templates and the
-district files' Spanish fields.
+the Spanish variation of every Rasa response (text and button titles), the message catalogue
+(``messages/es.yml``), the ``"es"`` entries of the Python modules families see, the Spanish branches of the page
+templates, the help desk's reply templates and the district files' Spanish fields.
 """
 
 from __future__ import annotations
@@ -153,6 +153,9 @@ def family_spanish() -> Iterator[tuple[str, str]]:
     for path in TEMPLATES:
         for text in template_spanish(path):
             yield str(path.relative_to(ROOT)), text
+    catalogue = ROOT / "messages" / "es.yml"
+    for text in yaml_strings(yaml.safe_load(catalogue.read_text(encoding="utf-8"))):
+        yield str(catalogue.relative_to(ROOT)), text
     yaml_files = [ROOT / "ticketing" / "helpdesk.yml", *sorted((ROOT / "knowledge" / "district").glob("*.yml"))]
     for path in yaml_files:
         for text in yaml_spanish(yaml.safe_load(path.read_text(encoding="utf-8"))):
@@ -171,13 +174,8 @@ def test_the_sources_hold_spanish_text() -> None:
     for expected in [
         "bot/domain/requests.yml",
         "bot/domain/core.yml",
-        "channels/sms/service.py",
-        "identity/verification/messages.py",
-        "ticketing/family/messages.py",
-        "ticketing/tickets/enums.py",
+        "messages/es.yml",
         "ticketing/helpdesk.yml",
-        "knowledge/pages.py",
-        "knowledge/templates/transparency.html",
         "knowledge/district/demo.yml",
     ]:
         assert expected in sources

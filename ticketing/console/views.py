@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.csv import safe_cell
 from core.deps import DB
+from core.i18n import long_date
 from knowledge.district import District
 from ticketing.audit.service import entries as audit_entries
 from ticketing.audit.service import record as audit
@@ -29,7 +30,7 @@ from ticketing.console.deps import (
     settings_of,
     ticket_in_scope_or_404,
 )
-from ticketing.family.messages import category_label, long_date
+from ticketing.family.messages import category_label
 from ticketing.family.notify import (
     FamilyUnreachable,
     notify_status,
@@ -43,7 +44,7 @@ from ticketing.officers.service import find_officer_by_id, officers_for_ticket
 from ticketing.reports.service import PERIODS, dashboard
 from ticketing.routing import days_left, local_today
 from ticketing.sla.service import notices_for
-from ticketing.tickets.enums import CATEGORY_LABELS, EventKind, TicketCategory, TicketStatus
+from ticketing.tickets.enums import EventKind, TicketCategory, TicketStatus
 from ticketing.tickets.models import Ticket
 from ticketing.tickets.scope import DISTRICT_WIDE, can_see
 from ticketing.tickets.service import (
@@ -147,7 +148,7 @@ def _queue_rows(tickets: list[Ticket], today: date, district: District) -> list[
         rows.append(
             {
                 "ticket": t,
-                "category": CATEGORY_LABELS["en"][t.category],
+                "category": category_label(t.category, "en"),
                 "school": names.get(t.school_id or "", t.school_id or "—"),
                 "status": STATUS_NAMES[t.status.value],
                 "left": left,
@@ -200,7 +201,7 @@ def queue_page(
         rows=_queue_rows(tickets, today, district),
         filters=filters,
         statuses=list(STATUS_NAMES.items()),
-        categories=[(c.value, CATEGORY_LABELS["en"][c]) for c in TicketCategory],
+        categories=[(c.value, category_label(c, "en")) for c in TicketCategory],
         schools=schools,
         export_fields=query,
         notices=notices_for(db_session=db_session, officer=user.officer),
@@ -330,7 +331,7 @@ def _ticket_page(
         status_code=status_code,
         nav="queue",
         ticket=ticket,
-        category=CATEGORY_LABELS["en"][ticket.category],
+        category=category_label(ticket.category, "en"),
         status_name=STATUS_NAMES[ticket.status.value],
         school=_school_names(district).get(ticket.school_id or "", ticket.school_id),
         due_text=_due_text(left) if ticket.status in AWAITING_ANSWER else None,

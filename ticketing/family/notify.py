@@ -18,11 +18,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from channels.delivery import LINK_MARKER, Delivery, UnknownConversation, send_to_family
+from core.i18n import as_language, long_date
 from core.secrets import UnreadableValue
 from identity.roster.models import RosterPerson
 from identity.roster.service import contact_for_code
 from outbox.service import enqueue
-from ticketing.family.messages import category_label, lang_of, long_date, status_label, text
+from ticketing.family.messages import category_label, status_label, text
 from ticketing.links.service import FOLLOW_LINK_DAYS, FOLLOW_LINK_VIEW_MINUTES, create_follow_link
 from ticketing.tickets.enums import TicketStatus
 from ticketing.tickets.models import Ticket
@@ -48,12 +49,12 @@ def _send(db_session: Session, ticket: Ticket, message: str, link: str | None = 
 
 def follow_url(public_url: str, token: str, lang: str) -> str:
     """The address of a follow link, in the family's language even once it has expired (review E63)."""
-    return f"{public_url}/request/{token}?lang={lang_of(lang)}"
+    return f"{public_url}/request/{token}?lang={as_language(lang)}"
 
 
 def records_url(public_url: str, token: str, lang: str) -> str:
     """The address of a records link; ``?lang=`` makes its "link no longer works" page the family's language."""
-    return f"{public_url}/records/{token}?lang={lang_of(lang)}"
+    return f"{public_url}/records/{token}?lang={as_language(lang)}"
 
 
 def reply_text(ticket: Ticket, body: str) -> str:

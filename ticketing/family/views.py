@@ -15,8 +15,10 @@ from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
 from core.deps import DB
+from core.i18n import long_date, other_language
+from core.messages import messages_in
 from core.pages import add_templates, page_language, render_page
-from ticketing.family.messages import category_label, long_date, status_label
+from ticketing.family.messages import category_label, status_label
 from ticketing.links.service import LinkGone, open_follow_link, open_records_link
 from ticketing.tickets.enums import FAMILY_VISIBLE_KINDS, EventKind, TicketStatus
 from ticketing.tickets.models import Ticket
@@ -25,54 +27,9 @@ from ticketing.tickets.service import attachment_path
 router = APIRouter(tags=["pages"], include_in_schema=False)
 add_templates(Path(__file__).parent / "templates")
 
-TEXT = {
-    "en": {
-        "title": "Your request",
-        "reference": "Reference",
-        "type": "Type of request",
-        "status": "Status",
-        "due": "The district must answer by",
-        "history": "History",
-        "opened": "You opened the request",
-        "status_change": "Status changed to",
-        "reason": "Reason",
-        "you": "You wrote",
-        "office": "The privacy office wrote",
-        "records": "Records sent by a secure link",
-        "reply_hint": "To answer, write in the same conversation where you opened the request.",
-        "gone_title": "This link no longer works",
-        "gone": "Links to requests and records stop working after a while, to protect your family's privacy. Ask "
-        "the privacy office for a new one in the chat, or write to {email}.",
-        "missing_title": "Link not found",
-        "missing": "This link is not valid. Check that you copied all of it, or ask the privacy office for a new "
-        "one in the chat, or write to {email}.",
-    },
-    "es": {
-        "title": "Su solicitud",
-        "reference": "Número de referencia",
-        "type": "Tipo de solicitud",
-        "status": "Estado de la solicitud",
-        "due": "El distrito debe responder a más tardar el",
-        "history": "Historial",
-        "opened": "Usted hizo la solicitud",
-        "status_change": "El estado de la solicitud cambió a",
-        "reason": "Motivo",
-        "you": "Usted escribió",
-        "office": "La oficina de privacidad escribió",
-        "records": "Documentos enviados por un enlace seguro",
-        "reply_hint": "Para responder, escriba en la misma conversación donde hizo la solicitud.",
-        "gone_title": "Este enlace ya no funciona",
-        "gone": "Los enlaces a solicitudes y documentos dejan de funcionar después de un tiempo, para proteger la "
-        "privacidad de su familia. Pida uno nuevo a la oficina de privacidad en el chat o escriba a {email}.",
-        "missing_title": "Enlace no encontrado",
-        "missing": "Este enlace no es válido. Revise que haya copiado el enlace completo, o pida uno nuevo a la "
-        "oficina de privacidad en el chat o escriba a {email}.",
-    },
-}
-
 
 def _entries(ticket: Ticket, lang: str, zone: ZoneInfo) -> list[dict[str, str]]:
-    x = TEXT[lang]
+    x = messages_in("follow_page", lang)
     out = []
     for event in ticket.events:
         if event.kind not in FAMILY_VISIBLE_KINDS:
@@ -101,12 +58,12 @@ def _entries(ticket: Ticket, lang: str, zone: ZoneInfo) -> list[dict[str, str]]:
 def _gone(request: Request, lang: str, key: str, status_code: int) -> Any:
     district = request.app.state.knowledge.district
     email = district.contacts.district_privacy_officer.email
-    x = TEXT[lang]
+    x = messages_in("follow_page", lang)
     response = render_page(
         request,
         "family/link_gone.html",
         lang,
-        request.url.path + f"?lang={'es' if lang == 'en' else 'en'}",
+        request.url.path + f"?lang={other_language(lang)}",
         status_code=status_code,
         title=x[f"{key}_title"],
         message=x[key].format(email=email),
@@ -126,13 +83,13 @@ def request_page(token: str, request: Request, db_session: Session = DB) -> Any:
     if ticket is None:
         return _gone(request, page_language(request), "missing", 404)
     lang = page_language(request, request.query_params.get("lang") or ticket.language)
-    other = "es" if lang == "en" else "en"
+    other = other_language(lang)
     response = render_page(
         request,
         "family/request.html",
         lang,
         f"/request/{token}?lang={other}",
-        x=TEXT[lang],
+        x=messages_in("follow_page", lang),
         ticket=ticket,
         category=category_label(ticket.category, lang),
         status=status_label(ticket.status, lang),

@@ -17,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from knowledge.district import District
+from ticketing.family.messages import category_label
 from ticketing.officers.models import Officer
-from ticketing.tickets.enums import CATEGORY_LABELS, TicketCategory, TicketStatus
+from ticketing.tickets.enums import TicketCategory, TicketStatus
 from ticketing.tickets.models import Ticket
 from ticketing.tickets.scope import visible_to
 from ticketing.tickets.state import AWAITING_ANSWER
@@ -92,6 +93,6 @@ def dashboard(
                 result.answered_on_time += 1
     if durations:
         result.median_days_to_resolve = round(statistics.median(durations), 1)
-    result.by_category = _bars(by_category, {c.value: CATEGORY_LABELS["en"][c] for c in TicketCategory})
+    result.by_category = _bars(by_category, {c.value: category_label(c, "en") for c in TicketCategory})
     result.by_status = _bars(by_status, {s.value: s.value.replace("_", " ") for s in TicketStatus})
     return result

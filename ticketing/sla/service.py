@@ -28,9 +28,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
+from core.i18n import long_date
 from knowledge.district import District
 from outbox import service as outbox
-from ticketing.family.messages import category_label, long_date
+from ticketing.family.messages import category_label
 from ticketing.helpdesk import HelpdeskConfig
 from ticketing.officers.models import Officer
 from ticketing.routing import days_left, local_today

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
+from core.i18n import as_language
 from knowledge.district import District
 from ticketing.audit.service import record as audit
 from ticketing.officers.models import Officer
@@ -127,7 +128,7 @@ def open_ticket(
         status=TicketStatus.new,
         priority=routed.priority,
         channel=channel,
-        language="es" if language == "es" else "en",
+        language=as_language(language),
         requester_ref=requester_ref,
         requester_person_id=requester_person_id,
         student_person_id=student_person_id,
