@@ -16,9 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rightsdesk.cli import main
 from rightsdesk.migrate import alembic_config, grant_application_role, upgrade
-from tests.conftest import POSTGRES_ADMIN_URL
-from tests.helpdesk_support import database_url
+from tests.factories import database_url
 from tests.integration.test_helpdesk_audit import SECRET, _tamper, _write
+from tests.support.database import POSTGRES_ADMIN_URL
 from ticketing.audit.service import (
     SEAL_ACTION,
     CheckpointError,
@@ -231,10 +231,10 @@ def test_entries_written_before_keyed_links_verify_after_the_migration(tmp_path:
 
 
 @pytest.mark.postgres
-def test_the_application_role_may_add_and_read_but_not_change_the_log(postgres_engine: Engine) -> None:
+def test_the_application_role_may_add_and_read_but_not_change_the_log(postgres_own_engine: Engine) -> None:
     """On PostgreSQL the desk connects as a role with INSERT and SELECT only on the audit log."""
     role = f"rightsdesk_app_{uuid.uuid4().hex[:10]}"
-    owner_url = database_url(postgres_engine)
+    owner_url = database_url(postgres_own_engine)
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE ROLE "{role}" LOGIN'))
@@ -258,12 +258,12 @@ def test_the_application_role_may_add_and_read_but_not_change_the_log(postgres_e
             assert connection.execute(text("SELECT count(*) FROM audit_log")).scalar() == 3
     finally:
         app_engine.dispose()
-        postgres_engine.dispose()
         with admin.connect() as connection:
             connection.execute(
                 text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = :r"), {"r": role}
             )
-            database = postgres_engine.url.database
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        with postgres_own_engine.begin() as connection:  # its rights in this database, so the role can go
+            connection.execute(text(f'DROP OWNED BY "{role}"'))
+        with admin.connect() as connection:
             connection.execute(text(f'DROP ROLE IF EXISTS "{role}"'))
         admin.dispose()

@@ -13,7 +13,8 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from rightsdesk.cli import main
-from tests.helpdesk_support import PASSWORD, Console, console_app, database_url, make_settings, officer
+from tests.factories import PASSWORD, database_url, make_officer, settings_for
+from tests.support.console import Console, console_app
 from ticketing.auth import totp
 from ticketing.auth.models import OfficerSession
 from ticketing.auth.service import LoginLimits, enrol_totp, record_failure, retry_at
@@ -23,14 +24,14 @@ from ticketing.officers.models import Officer
 
 @pytest.fixture
 def app(sqlite_engine: Engine, tmp_path: Path):  # type: ignore[no-untyped-def]
-    settings = make_settings(
+    settings = settings_for(
         tmp_path,
         database_url(sqlite_engine),
         RIGHTSDESK_LOGIN_MAX_FAILURES_PER_ACCOUNT=3,
         RIGHTSDESK_LOGIN_MAX_FAILURES_PER_IP=5,
     )
     application = console_app(settings)
-    officer(application.state.session_factory, "dana@maplevalley.example.org", "district_officer")
+    make_officer(application.state.session_factory, "dana@maplevalley.example.org", "district_officer")
     return application
 
 
@@ -67,9 +68,9 @@ def test_signing_in_sets_a_signed_httponly_lax_cookie_and_shows_the_queue(app) -
 
 
 def test_cookies_are_secure_when_the_public_url_is_https(sqlite_engine: Engine, tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, database_url(sqlite_engine), RIGHTSDESK_PUBLIC_URL="https://desk.example.org")
+    settings = settings_for(tmp_path, database_url(sqlite_engine), RIGHTSDESK_PUBLIC_URL="https://desk.example.org")
     app = console_app(settings)
-    officer(app.state.session_factory, "dana@maplevalley.example.org", "district_officer")
+    make_officer(app.state.session_factory, "dana@maplevalley.example.org", "district_officer")
     console = Console(TestClient(app, base_url="https://testserver"))
     response = console.login("dana@maplevalley.example.org")
     cookies = response.headers.get_list("set-cookie")
@@ -122,7 +123,7 @@ def test_rate_limit_per_account_holds_across_workers(app) -> None:  # type: igno
 
 
 def test_rate_limit_per_address(app) -> None:  # type: ignore[no-untyped-def]
-    officer(app.state.session_factory, "luis@maplevalley.example.org", "administrator")
+    make_officer(app.state.session_factory, "luis@maplevalley.example.org", "administrator")
     for n in range(5):
         Console(TestClient(app)).login(f"guess{n}@maplevalley.example.org", "wrong password!!")
     response = Console(TestClient(app)).login("luis@maplevalley.example.org")
@@ -216,7 +217,7 @@ def test_officer_totp_cli_prints_the_otpauth_uri(
     from ticketing.database import make_session_factory
 
     factory = make_session_factory(sqlite_engine)
-    officer(factory, "grace@maplevalley.example.org", "school_contact", ["cedar"])
+    make_officer(factory, "grace@maplevalley.example.org", "school_contact", ["cedar"])
     assert main(["officer", "totp", "grace@maplevalley.example.org"]) == 0
     out = capsys.readouterr().out
     uri = re.search(r"otpauth://totp/\S+", out).group(0)  # type: ignore[union-attr]
@@ -260,7 +261,7 @@ def test_an_officer_added_with_the_cli_can_sign_in(
 ) -> None:
     import io
 
-    settings = make_settings(tmp_path, database_url(sqlite_engine))
+    settings = settings_for(tmp_path, database_url(sqlite_engine))
     monkeypatch.setenv("RIGHTSDESK_DATABASE_URL", database_url(sqlite_engine))
     monkeypatch.setenv("RIGHTSDESK_DATA_DIR", str(settings.data_dir))
     monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))

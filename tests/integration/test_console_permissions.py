@@ -13,7 +13,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.district import District
-from tests.helpdesk_support import Console, console_app, database_url, make_settings, officer, signed_in, web_ticket
+from tests.factories import database_url, make_officer, make_ticket, settings_for
+from tests.support.console import Console, console_app, signed_in
 from ticketing.audit.models import AuditEntry
 from ticketing.database import unit_of_work
 from ticketing.tickets.enums import TicketCategory
@@ -44,16 +45,16 @@ class World:
 
 @pytest.fixture
 def world(engine: Engine, district: District, tmp_path: Path) -> World:
-    app = console_app(make_settings(tmp_path, database_url(engine)))
+    app = console_app(settings_for(tmp_path, database_url(engine)))
     factory: sessionmaker[Session] = app.state.session_factory  # type: ignore[attr-defined]
     for email, (address, schools) in ROLES.items():
-        officer(factory, address, email, schools)
-    officer(factory, OTHER_CONTACT, "school_contact", ["cedar"])
+        make_officer(factory, address, email, schools)
+    make_officer(factory, OTHER_CONTACT, "school_contact", ["cedar"])
     refs = {
-        "own_school": web_ticket(factory, district, school_id="mvhs").reference,
-        "other_school": web_ticket(factory, district, school_id="cedar").reference,
-        "no_school_assigned_to_contact": web_ticket(factory, district, school_id=None).reference,
-        "district_wide": web_ticket(factory, district, category=TicketCategory.misuse, school_id=None).reference,
+        "own_school": make_ticket(factory, district, school_id="mvhs").reference,
+        "other_school": make_ticket(factory, district, school_id="cedar").reference,
+        "no_school_assigned_to_contact": make_ticket(factory, district, school_id=None).reference,
+        "district_wide": make_ticket(factory, district, category=TicketCategory.misuse, school_id=None).reference,
     }
     with unit_of_work(factory) as db_session:
         mine = db_session.scalars(select(Ticket).where(Ticket.reference == refs["no_school_assigned_to_contact"])).one()

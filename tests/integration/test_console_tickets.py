@@ -13,17 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from channels.models import Conversation
 from knowledge.district import District
-from tests.helpdesk_support import (
-    Console,
-    OpenedTicket,
-    console_app,
-    database_url,
-    family_messages,
-    make_settings,
-    officer,
-    signed_in,
-    web_ticket,
-)
+from tests.factories import OpenedTicket, database_url, family_messages, make_officer, make_ticket, settings_for
+from tests.support.console import Console, console_app, signed_in
 from ticketing.audit.models import AuditEntry
 from ticketing.database import unit_of_work
 from ticketing.links.models import RecordsLink
@@ -37,10 +28,8 @@ OFFICER = "privacy@maplevalley.example.org"
 
 @pytest.fixture
 def app(sqlite_engine: Engine, tmp_path: Path):  # type: ignore[no-untyped-def]
-    application = console_app(
-        make_settings(tmp_path, database_url(sqlite_engine), RIGHTSDESK_ATTACHMENT_MAX_BYTES=2000)
-    )
-    officer(application.state.session_factory, OFFICER, "district_officer", name="Dana Whitfield")
+    application = console_app(settings_for(tmp_path, database_url(sqlite_engine), RIGHTSDESK_ATTACHMENT_MAX_BYTES=2000))
+    make_officer(application.state.session_factory, OFFICER, "district_officer", name="Dana Whitfield")
     return application
 
 
@@ -56,7 +45,7 @@ def console(app) -> Console:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def spanish(factory: sessionmaker[Session], district: District) -> OpenedTicket:
-    return web_ticket(factory, district, language="es", summary='Quiero ver las notas <script>alert("x")</script>')
+    return make_ticket(factory, district, language="es", summary='Quiero ver las notas <script>alert("x")</script>')
 
 
 def _ticket(factory: sessionmaker[Session], reference: str) -> Ticket:
@@ -258,8 +247,8 @@ def test_files_and_secure_records_links(console: Console, spanish: OpenedTicket,
 
 
 def test_csv_export_is_audited(console: Console, factory, district: District) -> None:  # type: ignore[no-untyped-def]
-    first = web_ticket(factory, district)
-    second = web_ticket(factory, district, school_id="cedar")
+    first = make_ticket(factory, district)
+    second = make_ticket(factory, district, school_id="cedar")
     console.get("/console/queue")
     # F21: an export is a POST with the session's CSRF token; a GET (a link on another site) does nothing.
     assert console.get("/console/queue.csv?school=cedar").status_code == 405
@@ -278,8 +267,8 @@ def test_csv_export_is_audited(console: Console, factory, district: District) ->
 
 
 def test_queue_filters_days_left_and_deadline_alerts(console: Console, factory, district: District, app) -> None:  # type: ignore[no-untyped-def]
-    late = web_ticket(factory, district, now=datetime(2020, 3, 2, 15, tzinfo=timezone.utc))
-    fresh = web_ticket(factory, district, school_id="birch")
+    late = make_ticket(factory, district, now=datetime(2020, 3, 2, 15, tzinfo=timezone.utc))
+    fresh = make_ticket(factory, district, school_id="birch")
     queue = console.get("/console/queue?overdue=1")
     assert late.reference in queue.text and fresh.reference not in queue.text and "overdue by" in queue.text
     assert fresh.reference in console.get("/console/queue?school=birch").text
@@ -294,8 +283,8 @@ def test_queue_filters_days_left_and_deadline_alerts(console: Console, factory, 
 
 def test_dashboard_draws_charts_as_inline_svg(console: Console, factory, district: District) -> None:  # type: ignore[no-untyped-def]
     for _ in range(2):
-        web_ticket(factory, district)
-    done = web_ticket(factory, district)
+        make_ticket(factory, district)
+    done = make_ticket(factory, district)
     console.get(f"/console/tickets/{done.reference}")
     console.post(f"/console/tickets/{done.reference}/status", {"status": "resolved"})
     page = console.get("/console/dashboard")
@@ -308,9 +297,9 @@ def test_dashboard_draws_charts_as_inline_svg(console: Console, factory, distric
 
 
 def test_reassigning_to_a_school_contact(console: Console, factory, district: District) -> None:  # type: ignore[no-untyped-def]
-    officer(factory, "grace@maplevalley.example.org", "school_contact", ["cedar"], name="Grace Kim")
-    officer(factory, "luis@maplevalley.example.org", "school_contact", ["mvhs"], name="Luis Ortega")
-    opened = web_ticket(factory, district, school_id="mvhs")
+    make_officer(factory, "grace@maplevalley.example.org", "school_contact", ["cedar"], name="Grace Kim")
+    make_officer(factory, "luis@maplevalley.example.org", "school_contact", ["mvhs"], name="Luis Ortega")
+    opened = make_ticket(factory, district, school_id="mvhs")
     page = console.get(f"/console/tickets/{opened.reference}")
     assert "Luis Ortega" in page.text and "Grace Kim" not in page.text
     luis_id = re.search(r'<option value="(\d+)">Luis Ortega', page.text).group(1)  # type: ignore[union-attr]
@@ -324,8 +313,8 @@ def test_reassigning_to_a_school_contact(console: Console, factory, district: Di
 
 
 def test_the_audit_log_page_verifies_and_exports(app, factory, district: District) -> None:  # type: ignore[no-untyped-def]
-    officer(factory, "admin@maplevalley.example.org", "administrator")
-    opened = web_ticket(factory, district)
+    make_officer(factory, "admin@maplevalley.example.org", "administrator")
+    opened = make_ticket(factory, district)
     admin = signed_in(app, "admin@maplevalley.example.org")
     admin.get(f"/console/tickets/{opened.reference}")
     page = admin.get("/console/audit?verify=1")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,9 +17,9 @@ from rightsdesk.app import create_app
 from rightsdesk.cli import main
 from rightsdesk.files import write_private
 from rightsdesk.launcher import DEMO_OFFICER_EMAIL, ensure_demo_officer, generated_password_refusal, write_endpoints
-from rightsdesk.migrate import upgrade
 from rightsdesk.settings import Settings
-from tests.helpdesk_support import Console, database_url, make_settings
+from tests.factories import database_url, settings_for
+from tests.support.console import Console
 from ticketing.database import make_engine, make_session_factory, unit_of_work
 from ticketing.officers.models import Officer, PasswordOrigin
 
@@ -43,11 +44,13 @@ def _files_containing(directory: Path, text: str) -> list[Path]:
     return [p for p in directory.rglob("*") if p.is_file() and text.encode() in p.read_bytes()]
 
 
-def test_development_on_the_embedded_database_prints_a_password_it_never_stores(tmp_path: Path) -> None:
+def test_development_on_the_embedded_database_prints_a_password_it_never_stores(
+    tmp_path: Path, migrate: Callable[[str], None]
+) -> None:
     settings = Settings(RIGHTSDESK_DATA_DIR=tmp_path / "var")
     (settings.data_dir).mkdir(parents=True)
     (settings.data_dir / "demo-officer.json").write_text('{"password": "left by an older version"}')
-    upgrade(settings.database_url)
+    migrate(settings.database_url)
     email, password = ensure_demo_officer(settings)  # type: ignore[misc]
     assert email == DEMO_OFFICER_EMAIL and password
     assert not (settings.data_dir / "demo-officer.json").exists()
@@ -55,7 +58,7 @@ def test_development_on_the_embedded_database_prints_a_password_it_never_stores(
     (demo,) = _officers(settings.database_url)
     assert demo.password_origin is PasswordOrigin.generated
     # The first sign-in asks for a new password before anything else.
-    app = create_app(make_settings(tmp_path, settings.database_url))
+    app = create_app(settings_for(tmp_path, settings.database_url))
     console = Console(TestClient(app))
     first = console.login(DEMO_OFFICER_EMAIL, password)
     assert first.status_code == 303 and first.headers["location"].startswith("/console/login/password")
@@ -72,10 +75,12 @@ def test_development_on_the_embedded_database_prints_a_password_it_never_stores(
     assert ensure_demo_officer(settings) == (DEMO_OFFICER_EMAIL, None)
 
 
-def test_no_demo_officer_in_production_or_on_postgresql(postgres_engine: Engine, tmp_path: Path) -> None:
+def test_no_demo_officer_in_production_or_on_postgresql(
+    postgres_engine: Engine, tmp_path: Path, migrate: Callable[[str], None]
+) -> None:
     production = Settings(RIGHTSDESK_DATA_DIR=tmp_path / "prod", **PRODUCTION)  # type: ignore[arg-type]
     production.data_dir.mkdir(parents=True)
-    upgrade(production.database_url)
+    migrate(production.database_url)
     assert ensure_demo_officer(production) is None
     assert _officers(production.database_url) == []
     scale = Settings(RIGHTSDESK_DATA_DIR=tmp_path / "pg", RIGHTSDESK_DATABASE_URL=database_url(postgres_engine))
@@ -83,10 +88,10 @@ def test_no_demo_officer_in_production_or_on_postgresql(postgres_engine: Engine,
     assert _officers(scale.database_url) == []
 
 
-def test_production_refuses_to_start_with_a_generated_password(tmp_path: Path) -> None:
+def test_production_refuses_to_start_with_a_generated_password(tmp_path: Path, migrate: Callable[[str], None]) -> None:
     development = Settings(RIGHTSDESK_DATA_DIR=tmp_path / "var")
     development.data_dir.mkdir(parents=True)
-    upgrade(development.database_url)
+    migrate(development.database_url)
     ensure_demo_officer(development)
     production = Settings(
         RIGHTSDESK_DATA_DIR=tmp_path / "var",

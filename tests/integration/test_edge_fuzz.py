@@ -23,12 +23,9 @@ from sqlalchemy import Engine
 
 from rightsdesk.app import create_app
 from rightsdesk.settings import Settings
-from tests.fakes import fixtures
 from tests.fakes.rasa import ScriptedRasa
 from tests.fakes.twilio_server import FakeTwilio
-
-fake_twilio = fixtures.fake_twilio
-sms_settings = fixtures.sms_settings
+from tests.support.gateway import PUBLIC_URL
 
 EXAMPLES = 25
 FUZZ = settings(
@@ -138,6 +135,6 @@ def test_the_signed_sms_webhooks_never_fail(
     params = fake_twilio.inbound_params("+15557654321", "hello") if keep_valid else {}
     params.update({k: v.encode("utf-8", "replace").decode("utf-8") for k, v in fields.items()})
     path = "/sms/twilio/status" if status else "/sms/twilio"
-    headers = fake_twilio.signed_headers(fixtures.PUBLIC_URL + path, params)
+    headers = fake_twilio.signed_headers(PUBLIC_URL + path, params)
     response = client.post(path, data=params, headers=headers)
     assert response.status_code < 500, (params, response.text[:300])

@@ -22,12 +22,9 @@ from channels import chat as chat_module
 from channels.language import LanguageDecision
 from rightsdesk.app import create_app
 from rightsdesk.settings import Settings
-from tests.fakes import fixtures
 from tests.fakes.rasa import ScriptedRasa
 from tests.fakes.twilio_server import FakeTwilio
-
-fake_twilio = fixtures.fake_twilio
-sms_settings = fixtures.sms_settings
+from tests.support.gateway import PUBLIC_URL
 
 CRAFTED = ["@" * 2000, "a@" * 1000, "é" * 1999 + "@", "x." * 1000, "spanish " * 250, "1/1/" * 500]
 
@@ -64,7 +61,7 @@ def test_crafted_messages_at_once_do_not_stall_the_desk(
 
             def sms(body: str) -> Any:
                 params = fake_twilio.inbound_params("+15557654321", body)
-                headers = fake_twilio.signed_headers(fixtures.PUBLIC_URL + "/sms/twilio", params)
+                headers = fake_twilio.signed_headers(PUBLIC_URL + "/sms/twilio", params)
                 return client.post("/sms/twilio", data=params, headers=headers)
 
             senders = [asyncio.ensure_future(client.post("/api/chat", json={"text": t})) for t in CRAFTED]

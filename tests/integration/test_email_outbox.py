@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import ssl
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
@@ -29,7 +28,7 @@ from channels.outbox.service import enqueue
 from channels.outbox.worker import OutboxWorker
 from rightsdesk.settings import Settings
 from tests.fakes.twilio_server import free_port
-from ticketing.database import unit_of_work
+from ticketing.database import unit_of_work, utcnow
 
 USER, PASSWORD = "desk", "s3cret-for-tests"
 
@@ -138,8 +137,8 @@ def mail_settings(settings: Settings, server: SmtpServer, **extra: Any) -> Setti
         "smtp_port": server.port,
         "smtp_starttls": False,
         "smtp_from": "Maple Valley privacy office <privacy@maplevalley.example.org>",
-        "outbox_backoff_seconds": 0.05,
-        "outbox_backoff_max_seconds": 0.1,
+        "outbox_backoff_seconds": 10.0,  # the production backoff: the tests move the clock instead of waiting
+        "outbox_backoff_max_seconds": 60.0,
         "outbox_max_attempts": 2,
         **extra,
     }
@@ -219,12 +218,13 @@ def test_a_refused_recipient_is_undeliverable_and_a_busy_server_is_retried(
     refused = send(session_factory, "nobody@example.org")
     busy = send(session_factory, "busy@example.org", subject="Reminder")
     worker = OutboxWorker(configured, session_factory)
-    worker.run_once()
+    start = utcnow()
+    worker.run_once(now=start)
     assert status_of(session_factory, refused).status is OutboxStatus.undeliverable
     assert "550" in (status_of(session_factory, refused).last_error or "")
     assert status_of(session_factory, busy).status is OutboxStatus.queued
-    time.sleep(0.15)
-    worker.run_once()
+    assert worker.run_once(now=start) == 0  # the retry waits for its backoff
+    assert worker.run_once(now=start + datetime.timedelta(minutes=1)) == 1
     gave_up = status_of(session_factory, busy)
     assert gave_up.status is OutboxStatus.failed and "451" in (gave_up.last_error or "")
 

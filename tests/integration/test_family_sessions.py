@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -26,25 +26,24 @@ from channels.models import Conversation
 from channels.webchat.sessions import TICKET_SECONDS, issue_ticket
 from identity.verification.models import VerificationSession
 from rightsdesk.app import create_app
-from rightsdesk.migrate import upgrade
 from rightsdesk.settings import REPO_ROOT, Settings
 from tests.fakes.rasa import ScriptedRasa
 from tests.fakes.twilio_server import free_port
 from ticketing.database import unit_of_work, utcnow
 
 
-def make_app(settings: Settings, **values: Any) -> FastAPI:
+def make_app(settings: Settings, migrate: Callable[[str], None], **values: Any) -> FastAPI:
     configured = settings.model_copy(update=values)
     configured.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(configured.database_url)
+    migrate(configured.database_url)
     app = create_app(configured)
     app.state.rasa.http = httpx.AsyncClient(transport=ScriptedRasa().transport())
     return app
 
 
 @pytest.fixture
-def app(settings: Settings) -> FastAPI:
-    return make_app(settings, chat_idle_minutes=60, chat_max_hours=12)
+def app(settings: Settings, migrate: Callable[[str], None]) -> FastAPI:
+    return make_app(settings, migrate, chat_idle_minutes=60, chat_max_hours=12)
 
 
 def start(client: TestClient, text: str = "hello") -> str:
@@ -78,8 +77,10 @@ def test_a_session_stops_working_after_the_idle_time(app: FastAPI) -> None:
     assert works(client, session) == {"chat": 404, "history": 404, "ticket": 404}
 
 
-def test_a_session_has_an_absolute_lifetime_and_both_are_settings(settings: Settings) -> None:
-    app = make_app(settings, chat_idle_minutes=5, chat_max_hours=1)
+def test_a_session_has_an_absolute_lifetime_and_both_are_settings(
+    settings: Settings, migrate: Callable[[str], None]
+) -> None:
+    app = make_app(settings, migrate, chat_idle_minutes=5, chat_max_hours=1)
     client = TestClient(app)
     session = start(client)
     age(app, session, last_active_at=timedelta(minutes=6))
@@ -130,8 +131,8 @@ def test_the_event_stream_takes_no_session_id_in_its_url(app: FastAPI) -> None:
 
 
 @pytest.fixture
-def served(settings: Settings) -> Iterator[tuple[FastAPI, str]]:
-    app = make_app(settings, max_event_streams_per_session=1, max_event_streams_per_address=2)
+def served(settings: Settings, migrate: Callable[[str], None]) -> Iterator[tuple[FastAPI, str]]:
+    app = make_app(settings, migrate, max_event_streams_per_session=1, max_event_streams_per_address=2)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", ws="none"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from rightsdesk.cli import main
-from tests.helpdesk_support import database_url
+from tests.factories import database_url
 from ticketing.audit.service import GENESIS, configure, entries, record, verify_chain
 from ticketing.database import unit_of_work
 

@@ -12,7 +12,7 @@ from channels.conversations import record_inbound, record_outbound, start_conver
 from channels.models import Conversation, ConversationMessage
 from knowledge.district import District
 from rightsdesk.cli import main
-from tests.helpdesk_support import database_url
+from tests.factories import database_url
 from ticketing.audit.models import AuditEntry
 from ticketing.audit.service import verify_chain
 from ticketing.database import unit_of_work, utcnow

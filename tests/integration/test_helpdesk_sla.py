@@ -14,16 +14,16 @@ from channels.outbox.models import OutboxMessage
 from knowledge.district import District
 from rightsdesk.cli import main
 from rightsdesk.settings import REPO_ROOT
-from tests.helpdesk_support import database_url
+from tests.factories import database_url, open_test_ticket, settings_for
 from ticketing.database import unit_of_work
 from ticketing.helpdesk import HelpdeskConfig, load_helpdesk
 from ticketing.officers.models import Officer, OfficerRole
 from ticketing.sla import service as sla
 from ticketing.sla.models import SlaNotice
 from ticketing.sla.service import notices_for, run_sla
-from ticketing.tickets.enums import Channel, TicketCategory, TicketStatus
+from ticketing.tickets.enums import TicketCategory, TicketStatus
 from ticketing.tickets.models import Ticket
-from ticketing.tickets.service import change_status, open_ticket
+from ticketing.tickets.service import change_status
 
 CONFIG = load_helpdesk(REPO_ROOT / "ticketing" / "helpdesk.yml")
 OPENED = datetime(2026, 11, 30, 15, tzinfo=timezone.utc)  # a records request: due 2026-12-14 (10 business days)
@@ -41,18 +41,8 @@ def at(day: int, hour: int = 16) -> datetime:
 
 
 def _open(factory: sessionmaker[Session], district: District, **kwargs: object) -> int:
-    values: dict[str, object] = {
-        "category": TicketCategory.records,
-        "channel": Channel.web,
-        "language": "en",
-        "requester_ref": "c-sla",
-        "school_id": "mvhs",
-        "now": OPENED,
-    }
-    values.update(kwargs)
     with unit_of_work(factory) as db_session:
-        ticket = open_ticket(db_session=db_session, district=district, **values)  # type: ignore[arg-type]
-        return ticket.id
+        return open_test_ticket(db_session, district, **{"requester_ref": "c-sla", "now": OPENED, **kwargs}).id
 
 
 def _run(
@@ -183,9 +173,9 @@ def test_the_gateway_runs_the_deadline_check_periodically(
 
     from fastapi.testclient import TestClient
 
-    from tests.helpdesk_support import console_app, make_settings
+    from tests.support.console import console_app
 
-    settings = make_settings(tmp_path, database_url(sqlite_engine), RIGHTSDESK_SLA_INTERVAL_SECONDS=0.2)
+    settings = settings_for(tmp_path, sqlite_engine, RIGHTSDESK_SLA_INTERVAL_SECONDS=0.2)
     app = console_app(settings)
     factory = app.state.session_factory
     _open(factory, district, now=datetime(2020, 1, 6, 15, tzinfo=timezone.utc))

@@ -7,12 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from knowledge.district import District
-from tests.helpdesk_support import officer
+from tests.factories import make_officer, open_test_ticket
 from ticketing.audit.models import AuditEntry
 from ticketing.database import unit_of_work
 from ticketing.officers.models import Officer
 from ticketing.officers.service import officers_for_ticket
-from ticketing.tickets.enums import Channel, TicketCategory, TicketPriority, TicketStatus
+from ticketing.tickets.enums import TicketCategory, TicketPriority, TicketStatus
 from ticketing.tickets.models import Ticket
 from ticketing.tickets.scope import can_see
 from ticketing.tickets.service import (
@@ -22,7 +22,6 @@ from ticketing.tickets.service import (
     change_status,
     find_ticket_by_requester,
     mark_verified,
-    open_ticket,
     reassign,
     search,
     ticket_in_scope,
@@ -33,16 +32,7 @@ NOW = datetime(2026, 11, 30, 15, tzinfo=timezone.utc)
 
 
 def _open(db_session: Session, district: District, **kwargs: object) -> Ticket:
-    values: dict[str, object] = {
-        "category": TicketCategory.records,
-        "channel": Channel.web,
-        "language": "en",
-        "requester_ref": "c-one",
-        "school_id": "mvhs",
-        "now": NOW,
-    }
-    values.update(kwargs)
-    return open_ticket(db_session=db_session, district=district, **values)  # type: ignore[arg-type]
+    return open_test_ticket(db_session, district, **{"requester_ref": "c-one", "now": NOW, **kwargs})
 
 
 def _actions(db_session: Session, ticket: Ticket) -> list[str]:
@@ -146,9 +136,9 @@ def test_timeline_events_from_other_modules_and_the_latest_open_ticket_of_a_conv
 def test_reassignment_only_to_officers_who_can_see_the_ticket(
     session_factory: sessionmaker[Session], district: District
 ) -> None:
-    officer(session_factory, "officer@x.org", "district_officer")
-    officer(session_factory, "mvhs@x.org", "school_contact", ["mvhs"])
-    officer(session_factory, "cedar@x.org", "school_contact", ["cedar"])
+    make_officer(session_factory, "officer@x.org", "district_officer")
+    make_officer(session_factory, "mvhs@x.org", "school_contact", ["mvhs"])
+    make_officer(session_factory, "cedar@x.org", "school_contact", ["cedar"])
     with unit_of_work(session_factory) as db_session:
         ticket = _open(db_session, district)
         by_email = {o.email: o for o in db_session.scalars(select(Officer))}
@@ -186,8 +176,8 @@ def test_verification_records_how_and_by_whom(session_factory: sessionmaker[Sess
 
 
 def test_scope_and_queue_filters(session_factory: sessionmaker[Session], district: District) -> None:
-    officer(session_factory, "admin@x.org", "administrator")
-    officer(session_factory, "records.mvhs@maplevalley.example.org", "school_contact", ["mvhs"])
+    make_officer(session_factory, "admin@x.org", "administrator")
+    make_officer(session_factory, "records.mvhs@maplevalley.example.org", "school_contact", ["mvhs"])
     with unit_of_work(session_factory) as db_session:
         mvhs = _open(db_session, district, requester_ref="a")
         cedar = _open(db_session, district, requester_ref="b", school_id="cedar")

@@ -19,17 +19,12 @@ from channels.outbox.service import SENSITIVE_REMOVED
 from channels.sms.service import find_sms_conversation
 from knowledge.district import District
 from rightsdesk.models import Base
-from tests.fakes import fixtures
-from tests.fakes.fixtures import Gateway
+from tests.factories import PARENT
+from tests.support.gateway import Gateway
 from ticketing.database import unit_of_work, utcnow
 from ticketing.family.notify import send_records_link
 from ticketing.tickets.enums import Channel, TicketCategory
 from ticketing.tickets.service import open_ticket
-
-fake_twilio = fixtures.fake_twilio
-sms_settings = fixtures.sms_settings
-gateway = fixtures.gateway
-PARENT = "+15557654321"
 
 
 def database_holds(gw: Gateway, secret: str) -> list[str]:

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rightsdesk.cli import main
 from rightsdesk.settings import Settings
-from tests.helpdesk_support import PASSWORD, Console, console_app, database_url, make_settings, officer, signed_in
+from tests.factories import PASSWORD, database_url, make_officer, settings_for
+from tests.support.console import Console, console_app, signed_in
 from ticketing.audit.models import AuditEntry
 from ticketing.audit.service import verify_chain
 from ticketing.auth import totp
@@ -32,11 +33,11 @@ TEMPORARY = "temporary password for grace"
 
 @pytest.fixture
 def app(sqlite_engine: Engine, tmp_path: Path) -> FastAPI:
-    application = console_app(make_settings(tmp_path, database_url(sqlite_engine)))
+    application = console_app(settings_for(tmp_path, database_url(sqlite_engine)))
     factory = application.state.session_factory
-    officer(factory, ADMIN, "administrator", name="Luis Ortega")
-    officer(factory, DANA, "district_officer", name="Dana Whitfield")
-    officer(factory, GRACE, "school_contact", ["cedar"], name="Grace Kim")
+    make_officer(factory, ADMIN, "administrator", name="Luis Ortega")
+    make_officer(factory, DANA, "district_officer", name="Dana Whitfield")
+    make_officer(factory, GRACE, "school_contact", ["cedar"], name="Grace Kim")
     return application
 
 
@@ -176,9 +177,9 @@ def _login_to_step(app: FastAPI, email: str, password: str = PASSWORD) -> tuple[
 
 
 def test_required_totp_takes_an_officer_without_one_to_enrol(sqlite_engine: Engine, tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, database_url(sqlite_engine), RIGHTSDESK_REQUIRE_TOTP="true")
+    settings = settings_for(tmp_path, database_url(sqlite_engine), RIGHTSDESK_REQUIRE_TOTP="true")
     app = console_app(settings)
-    officer(app.state.session_factory, DANA, "district_officer")
+    make_officer(app.state.session_factory, DANA, "district_officer")
     console, location = _login_to_step(app, DANA)
     assert location.startswith("/console/login/enrol")
     assert _signed_out(console)  # nothing else until the app is set up

@@ -1,9 +1,15 @@
-"""The outbox on SQLite and PostgreSQL: retries with backoff, permanent failures, one send per message, order."""
+"""The outbox on SQLite and PostgreSQL: retries with backoff, permanent failures, one send per message, order.
+
+The backoff is the production one (10 s doubling to 60 s); the tests move the worker's clock (``run_once(now=...)``)
+instead of waiting for it.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,18 +30,15 @@ from channels.outbox.service import (
 )
 from channels.outbox.worker import OutboxWorker
 from rightsdesk.settings import Settings
-from tests.fakes import fixtures
-from tests.fakes.fixtures import channel_settings
+from tests.factories import PARENT
 from tests.fakes.twilio_server import FakeTwilio
-from ticketing.database import unit_of_work
-
-fake_twilio = fixtures.fake_twilio
-PARENT = "+15557654321"
+from tests.support.gateway import channel_settings
+from ticketing.database import make_session_factory, unit_of_work, utcnow
 
 
 @pytest.fixture
 def outbox_settings(settings: Settings, fake_twilio: FakeTwilio) -> Settings:
-    configured = channel_settings(settings, fake_twilio)
+    configured = channel_settings(settings, fake_twilio, outbox_backoff_seconds=10.0, outbox_backoff_max_seconds=60.0)
     contacts.configure(configured.secret_key)
     return configured
 
@@ -43,6 +46,10 @@ def outbox_settings(settings: Settings, fake_twilio: FakeTwilio) -> Settings:
 def queue(factory: sessionmaker[Session], body: str, to: str = PARENT) -> int:
     with unit_of_work(factory) as db_session:
         return enqueue(db_session=db_session, kind="sms", to=to, body=body).id
+
+
+def later(start: datetime, seconds: float) -> datetime:
+    return start + timedelta(seconds=seconds)
 
 
 def message(factory: sessionmaker[Session], message_id: int) -> OutboxMessage:
@@ -56,17 +63,20 @@ def test_a_failed_try_is_retried_after_a_backoff_then_sent(
     worker = OutboxWorker(outbox_settings, session_factory)
     message_id = queue(session_factory, "Your request RD-2345-6789 was received.")
     fake_twilio.fail_next(2, status=503)
-    assert worker.run_once() == 1
+    start = utcnow()
+    assert worker.run_once(now=start) == 1
     first = message(session_factory, message_id)
     assert first.status is OutboxStatus.queued and first.attempts == 1
     assert "503" in (first.last_error or "")
-    assert first.next_attempt_at > first.updated_at  # waits before the next try
-    assert worker.run_once() == 0  # not due yet
-    time.sleep(0.1)
-    assert worker.run_once() == 1
-    assert message(session_factory, message_id).attempts == 2
-    time.sleep(0.2)
-    assert worker.run_once() == 1
+    assert later(start, 5) <= first.next_attempt_at <= later(start, 10)  # waits 5-10 s before the next try
+    assert worker.run_once(now=start) == 0  # not due yet
+    assert worker.run_once(now=later(start, 4.9)) == 0
+    assert worker.run_once(now=later(start, 10)) == 1
+    second = message(session_factory, message_id)
+    assert second.attempts == 2
+    assert later(start, 20) <= second.next_attempt_at <= later(start, 30)  # the wait doubles
+    assert worker.run_once(now=later(start, 19.9)) == 0
+    assert worker.run_once(now=later(start, 30)) == 1
     sent = message(session_factory, message_id)
     assert sent.status is OutboxStatus.sent and sent.attempts == 3 and sent.last_error is None
     (accepted,) = fake_twilio.messages
@@ -101,10 +111,10 @@ def test_a_sensitive_message_goes_out_retried_but_is_never_stored_in_clear_nor_s
     assert "482913" not in message(session_factory, message_id).body
     fake_twilio.fail_next(1, status=503)  # a try that may pass: the text is still needed and still readable
     worker = OutboxWorker(outbox_settings, session_factory)
-    worker.run_once()
+    start = utcnow()
+    worker.run_once(now=start)
     assert message(session_factory, message_id).status is OutboxStatus.queued
-    time.sleep(0.2)
-    worker.run_once()
+    worker.run_once(now=later(start, 10))
     (accepted,) = fake_twilio.messages
     assert accepted["body"] == code_text  # the family gets the code ...
     sent = message(session_factory, message_id)
@@ -124,10 +134,9 @@ def test_the_worker_gives_up_after_the_last_try(
     fake_twilio.fail_next(10, status=500, code=20500, message="Internal Server Error")
     message_id = queue(session_factory, "hello")
     worker = OutboxWorker(outbox_settings, session_factory)
-    deadline = time.monotonic() + 10
-    while message(session_factory, message_id).status is not OutboxStatus.failed and time.monotonic() < deadline:
-        worker.run_once()
-        time.sleep(0.05)
+    start = utcnow()
+    tries = [worker.run_once(now=later(start, 60 * minute)) for minute in range(5)]  # the longest wait is 60 s
+    assert tries == [1, 1, 1, 0, 0]
     failed = message(session_factory, message_id)
     assert failed.status is OutboxStatus.failed and failed.attempts == outbox_settings.outbox_max_attempts
     assert (failed.last_error or "").startswith("gave up after 3 tries")
@@ -151,20 +160,22 @@ def test_messages_to_one_recipient_keep_their_order_while_one_is_retried(
     queue(session_factory, "to someone else", to="+15550002222")
     fake_twilio.fail_next(1)
     worker = OutboxWorker(outbox_settings, session_factory)
-    worker.run_once()
+    start = utcnow()
+    worker.run_once(now=start)
     # "first" waits for its retry; "second" must not overtake it, another recipient is not held up.
     assert fake_twilio.sent_to(PARENT) == []
     assert fake_twilio.sent_to("+15550002222") == ["to someone else"]
-    time.sleep(0.1)
-    worker.run_once()
-    worker.run_once()
+    assert worker.run_once(now=later(start, 1)) == 0  # "second" is held back while "first" waits
+    worker.run_once(now=later(start, 10))
+    worker.run_once(now=later(start, 10))
     assert fake_twilio.sent_to(PARENT) == ["first", "second"]
     assert message(session_factory, first).attempts == 2
 
 
 def test_two_workers_send_each_message_exactly_once(
-    session_factory: sessionmaker[Session], outbox_settings: Settings, fake_twilio: FakeTwilio
+    engine: Engine, outbox_settings: Settings, fake_twilio: FakeTwilio
 ) -> None:
+    session_factory = make_session_factory(engine)  # committed: the workers race on their own connections
     numbers = [f"+1555000{i:04d}" for i in range(30)]
     for number in numbers:
         queue(session_factory, f"hello {number}", to=number)
@@ -187,8 +198,6 @@ def test_two_workers_send_each_message_exactly_once(
 
 def test_claiming_uses_skip_locked_on_postgresql(postgres_engine: Engine, settings: Settings) -> None:
     """A row locked by one worker's claim is skipped by another (not waited for)."""
-    from ticketing.database import make_session_factory
-
     contacts.configure(settings.secret_key)
     factory = make_session_factory(postgres_engine)
     queue(factory, "one", to="+15550000001")
@@ -252,15 +261,17 @@ def test_backoff_doubles_with_jitter_and_is_capped() -> None:
         assert len(set(waits)) > 1
 
 
-def test_a_worker_started_with_the_cli_stops_on_sigterm(tmp_path: Path, outbox_settings: Settings) -> None:
+def test_a_worker_started_with_the_cli_stops_on_sigterm(
+    tmp_path: Path, outbox_settings: Settings, migrate: Callable[[str], None]
+) -> None:
     import os
     import signal
     import subprocess
 
-    from rightsdesk.migrate import upgrade
     from rightsdesk.settings import REPO_ROOT
 
-    upgrade(outbox_settings.database_url)
+    outbox_settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(outbox_settings.database_url)
     env = {
         **os.environ,
         "RIGHTSDESK_DATA_DIR": str(outbox_settings.data_dir),
@@ -270,7 +281,7 @@ def test_a_worker_started_with_the_cli_stops_on_sigterm(tmp_path: Path, outbox_s
         "TWILIO_API_BASE": outbox_settings.twilio_api_base,
     }
     env.pop("RIGHTSDESK_DATABASE_URL", None)
-    from ticketing.database import make_engine, make_session_factory
+    from ticketing.database import make_engine
 
     engine = make_engine(outbox_settings.database_url)
     queue(make_session_factory(engine), "from the real worker process")

@@ -25,7 +25,7 @@ from rightsdesk.cli import main
 from rightsdesk.process_keys import configure_keys
 from rightsdesk.retention import tracker_url
 from rightsdesk.settings import Settings
-from tests.helpdesk_support import database_url, make_settings, officer
+from tests.factories import database_url, make_officer, settings_for
 from ticketing.audit.models import AuditEntry
 from ticketing.auth.models import LoginFailure, OfficerSession
 from ticketing.database import unit_of_work, utcnow
@@ -76,7 +76,7 @@ def _conversation(db_session: Session, *texts: str, channel: str = "web", idle: 
 def world(
     engine: Engine, tmp_path: Path, district: District
 ) -> Iterator[tuple[Settings, sessionmaker[Session], Engine]]:
-    settings = make_settings(tmp_path, database_url(engine))
+    settings = settings_for(tmp_path, database_url(engine))
     if engine.dialect.name == "postgresql":  # the tracker store in PostgreSQL as Rasa is configured at scale
         settings = settings.model_copy(
             update={"tracker_store_url": database_url(engine).replace("postgresql+psycopg://", "postgresql://")}
@@ -86,7 +86,7 @@ def world(
 
     factory = make_session_factory(engine)
     tracker = _tracker(settings, engine)
-    officer(factory, "dana@maplevalley.example.org", "district_officer")
+    make_officer(factory, "dana@maplevalley.example.org", "district_officer")
     old = (utcnow() - LONG_AGO).timestamp()
     with unit_of_work(factory) as db_session:
         idle = _conversation(db_session, f"I am {NAME}'s mother", f"Also {HEALTH}")

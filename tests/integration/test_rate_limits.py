@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -26,6 +27,7 @@ from channels.models import Conversation, ConversationMessage
 from rightsdesk.app import create_app
 from rightsdesk.settings import Settings
 from tests.fakes.rasa import ScriptedRasa
+from ticketing.database import utcnow
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -89,10 +91,12 @@ def test_stream_slots_are_held_until_released(limiter: Limiter) -> None:
 def test_expired_slots_and_windows_are_swept(session_factory: sessionmaker[Session]) -> None:
     limiter = DatabaseLimiter(session_factory)
     limiter.hit([("k", Rate(1, 1))], now=time.time() - 10)
-    assert limiter.acquire([("a", 1)], ttl=0.01) is not None
-    time.sleep(0.05)
-    assert limiter.acquire([("a", 1)], ttl=60) is not None  # an expired slot no longer counts
-    limiter.sweep()
+    start = utcnow()
+    assert limiter.acquire([("a", 1)], ttl=1, now=start) is not None
+    assert limiter.acquire([("a", 1)], ttl=60, now=start) is None  # the slot is taken ...
+    later = start + timedelta(seconds=2)
+    assert limiter.acquire([("a", 1)], ttl=60, now=later) is not None  # ... until it expires: then it no longer counts
+    limiter.sweep(now=later)
     with session_factory() as db_session:
         assert db_session.scalar(select(func.count()).select_from(RateCounter)) == 0
         assert db_session.scalar(select(func.count()).select_from(RateLease)) == 1

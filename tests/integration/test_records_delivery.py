@@ -17,15 +17,8 @@ from channels.outbox.service import body_of, recipient_of
 from identity.roster.models import RosterLink, RosterPerson, RosterRole
 from identity.vault import vault
 from knowledge.district import District
-from tests.helpdesk_support import (
-    console_app,
-    database_url,
-    family_messages,
-    make_settings,
-    officer,
-    signed_in,
-    web_ticket,
-)
+from tests.factories import database_url, family_messages, make_officer, make_ticket, settings_for
+from tests.support.console import console_app, signed_in
 from ticketing.audit.models import AuditEntry
 from ticketing.database import unit_of_work
 from ticketing.tickets.models import Ticket
@@ -37,9 +30,9 @@ PARENT_NUMBER = "+15555550187"
 
 @pytest.fixture
 def app(sqlite_engine: Engine, tmp_path: Path) -> FastAPI:
-    application = console_app(make_settings(tmp_path, database_url(sqlite_engine)))
-    officer(application.state.session_factory, OFFICER, "district_officer")
-    officer(application.state.session_factory, CEDAR, "school_contact", ["cedar"])
+    application = console_app(settings_for(tmp_path, database_url(sqlite_engine)))
+    make_officer(application.state.session_factory, OFFICER, "district_officer")
+    make_officer(application.state.session_factory, CEDAR, "school_contact", ["cedar"])
     return application
 
 
@@ -63,7 +56,7 @@ def _roster(factory: sessionmaker[Session]) -> int:
 def test_records_of_an_office_verified_request_go_to_the_contact_on_file(app: FastAPI, district: District) -> None:
     factory: sessionmaker[Session] = app.state.session_factory
     parent_id = _roster(factory)
-    opened = web_ticket(factory, district, summary="I want my son's records (verify another way)")
+    opened = make_ticket(factory, district, summary="I want my son's records (verify another way)")
     console = signed_in(app, OFFICER)
     path = f"/console/tickets/{opened.reference}"
     page = console.get(f"{path}?find=quintanilla")
@@ -103,7 +96,7 @@ def test_records_of_an_office_verified_request_go_to_the_contact_on_file(app: Fa
 def test_a_school_contact_may_confirm_only_families_of_their_schools(app: FastAPI, district: District) -> None:
     factory: sessionmaker[Session] = app.state.session_factory
     parent_id = _roster(factory)
-    opened = web_ticket(factory, district, school_id="cedar")
+    opened = make_ticket(factory, district, school_id="cedar")
     grace = signed_in(app, CEDAR)
     path = f"/console/tickets/{opened.reference}"
     assert "Nobody in the roster matches" in grace.get(f"{path}?find=quintanilla").text
@@ -118,7 +111,7 @@ def test_without_a_contact_on_file_nothing_is_sent(app: FastAPI, district: Distr
     parent_id = _roster(factory)
     with unit_of_work(factory) as db_session:
         db_session.get_one(RosterPerson, parent_id).sms_sealed = None
-    opened = web_ticket(factory, district)
+    opened = make_ticket(factory, district)
     console = signed_in(app, OFFICER)
     path = f"/console/tickets/{opened.reference}"
     console.get(f"{path}?find=Marisol Quintanilla")

@@ -15,12 +15,7 @@ from starlette.requests import Request
 
 from channels.models import ConversationMessage
 from channels.sms.models import SmsInbound
-from tests.fakes import fixtures
-from tests.fakes.fixtures import Gateway
-
-fake_twilio = fixtures.fake_twilio
-sms_settings = fixtures.sms_settings
-gateway = fixtures.gateway
+from tests.support.gateway import PUBLIC_URL, Gateway
 
 
 def count(gw: Gateway, model: type) -> int:
@@ -102,7 +97,7 @@ def test_the_sms_form_is_not_read_as_a_form_before_its_signature_holds(
         "/sms/twilio",
         data=params,
         files={"f": ("a.txt", b"x", "text/plain")},
-        headers=gateway.twilio.signed_headers(fixtures.PUBLIC_URL + "/sms/twilio", params),
+        headers=gateway.twilio.signed_headers(PUBLIC_URL + "/sms/twilio", params),
     )
     assert multipart.status_code == 403
     assert gateway.sms("+15557654321", "hello").status_code == 200  # a signed message still goes through

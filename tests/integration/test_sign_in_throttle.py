@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from rightsdesk.client_address import forwarded_client
 from rightsdesk.settings import Settings
-from tests.helpdesk_support import PASSWORD, Console, console_app, database_url, make_settings, officer
+from tests.factories import PASSWORD, database_url, make_officer, settings_for
+from tests.support.console import Console, console_app
 from ticketing.auth.service import LoginLimits, new_device, record_failure, retry_at, sign_in
 from ticketing.database import unit_of_work, utcnow
 
@@ -27,9 +28,9 @@ DANA_HOME = "198.51.100.20"
 
 @pytest.fixture
 def app(sqlite_engine: Engine, tmp_path: Path) -> FastAPI:
-    settings = make_settings(tmp_path, database_url(sqlite_engine), RIGHTSDESK_TRUSTED_PROXIES=f"{PROXY}/32, ::1")
+    settings = settings_for(tmp_path, database_url(sqlite_engine), RIGHTSDESK_TRUSTED_PROXIES=f"{PROXY}/32, ::1")
     application = console_app(settings)
-    officer(application.state.session_factory, DANA, "district_officer")
+    make_officer(application.state.session_factory, DANA, "district_officer")
     return application
 
 
@@ -110,7 +111,7 @@ def test_sign_in_while_delayed_says_how_long(sqlite_engine: Engine) -> None:
     from ticketing.database import make_session_factory
 
     factory = make_session_factory(sqlite_engine)
-    officer(factory, DANA, "district_officer")
+    make_officer(factory, DANA, "district_officer")
     limits = LoginLimits(max_per_account=1, max_per_ip=100)
     now = utcnow()
     with unit_of_work(factory) as db_session:

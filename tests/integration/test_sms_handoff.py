@@ -13,8 +13,8 @@ from channels.models import Conversation
 from channels.outbox.models import OutboxStatus
 from channels.outbox.service import enqueue
 from knowledge.district import District
-from tests.fakes import fixtures
-from tests.fakes.fixtures import Gateway
+from tests.factories import PARENT, PASSWORD
+from tests.support.gateway import Gateway
 from ticketing.database import unit_of_work
 from ticketing.officers.models import OfficerRole
 from ticketing.officers.service import add_officer
@@ -22,12 +22,6 @@ from ticketing.tickets.enums import Channel, TicketCategory
 from ticketing.tickets.models import Ticket
 from ticketing.tickets.service import open_ticket
 
-fake_twilio = fixtures.fake_twilio
-sms_settings = fixtures.sms_settings
-gateway = fixtures.gateway
-
-PASSWORD = "correct horse battery staple"
-PARENT = "+15557654321"
 OFFICER = "privacy@maplevalley.example.org"
 
 
@@ -235,6 +229,7 @@ def test_office_messages_reach_an_open_page_as_server_sent_events(sms_settings) 
         base = f"http://127.0.0.1:{port}"
         assert httpx.post(f"{base}/api/chat/events/ticket", json={"session_id": "nope"}).status_code == 404
         events: list[dict[str, Any]] = []
+        connected = threading.Event()
 
         def listen(after: int, headers: dict[str, str]) -> None:
             ticket = httpx.post(f"{base}/api/chat/events/ticket", json={"session_id": token}).json()["ticket"]
@@ -246,6 +241,7 @@ def test_office_messages_reach_an_open_page_as_server_sent_events(sms_settings) 
                 timeout=10,
             ) as response:
                 assert response.headers["content-type"].startswith("text/event-stream")
+                connected.set()
                 for line in response.iter_lines():
                     if line.startswith("data: "):
                         events.append(json.loads(line[6:]))
@@ -253,7 +249,7 @@ def test_office_messages_reach_an_open_page_as_server_sent_events(sms_settings) 
 
         reader = threading.Thread(target=listen, args=(0, {}))
         reader.start()
-        time.sleep(0.5)
+        assert connected.wait(10), "the page's event stream did not open"
         started = time.monotonic()
         with unit_of_work(factory) as db_session:
             send_to_family(db_session=db_session, requester_ref=ref, text="Hello from the privacy office.")

@@ -18,14 +18,10 @@ from channels.models import ConversationMessage
 from channels.sms.models import SmsInbound, SmsOptOut
 from rightsdesk.app import create_app
 from rightsdesk.settings import Settings
-from tests.fakes import fixtures
-from tests.fakes.fixtures import Gateway
+from tests.factories import PARENT
 from tests.fakes.rasa import ScriptedRasa
 from tests.fakes.twilio_server import FakeTwilio
-
-fake_twilio = fixtures.fake_twilio
-sms_settings = fixtures.sms_settings
-PARENT = "+15557654321"
+from tests.support.gateway import Gateway
 
 
 @pytest.fixture

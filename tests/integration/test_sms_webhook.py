@@ -15,16 +15,12 @@ from channels.models import Conversation, ConversationMessage
 from channels.outbox.models import OutboxStatus
 from channels.sms.models import SmsInbound
 from rightsdesk.models import Base
-from tests.fakes import fixtures
-from tests.fakes.fixtures import MESSAGING_SERVICE, OUR_NUMBER, PUBLIC_URL, Gateway, channel_settings
+from tests.factories import PARENT
 from tests.fakes.rasa import bot_response_text
+from tests.support.gateway import MESSAGING_SERVICE, OUR_NUMBER, PUBLIC_URL, Gateway, channel_settings
 
 # The fixtures this module uses (assigned, not imported, so that linters see them as used).
-fake_twilio = fixtures.fake_twilio
-sms_settings = fixtures.sms_settings
-gateway = fixtures.gateway
 
-PARENT = "+15557654321"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 

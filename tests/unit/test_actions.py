@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions import (
@@ -25,10 +21,7 @@ from actions import (
     ActionStrayAnswer,
 )
 from actions.context import ActionContext, set_context
-from knowledge.service import KnowledgeService
-from rightsdesk.migrate import upgrade
-from rightsdesk.settings import REPO_ROOT, Settings
-from ticketing.database import make_engine, make_session_factory
+from tests.support.actions import bot_domain, run_action, slot_values
 from ticketing.tickets.enums import TicketCategory, TicketPriority
 from ticketing.tickets.models import Ticket
 
@@ -36,20 +29,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "trackers"
 
 
 @pytest.fixture
-def context(tmp_path: Path) -> Iterator[ActionContext]:
-    url = f"sqlite:///{tmp_path / 'actions.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    settings = Settings(RIGHTSDESK_DATA_DIR=tmp_path)
-    ctx = ActionContext(
-        settings=settings,
-        knowledge=KnowledgeService(REPO_ROOT / "knowledge" / "district" / "demo.yml", "https://desk.example.org"),
-        session_factory=make_session_factory(engine),
-    )
-    set_context(ctx)
-    yield ctx
-    set_context(None)
-    engine.dispose()
+def context(action_context: ActionContext) -> ActionContext:
+    return action_context
 
 
 def tracker(name: str, **overrides: Any) -> Tracker:
@@ -69,25 +50,11 @@ def tracker(name: str, **overrides: Any) -> Tracker:
     )
 
 
-def bot_domain() -> dict[str, Any]:
-    """The responses of bot/domain, as Rasa sends the domain to the action server."""
-    responses: dict[str, Any] = {}
-    for path in sorted((REPO_ROOT / "bot" / "domain").glob("*.yml")):
-        responses.update(yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {})
-    return {"responses": responses}
-
-
 DOMAIN = bot_domain()
 
 
 def run(action: Any, t: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, t, DOMAIN))
-    return dispatcher.messages, events
-
-
-def slot_values(events: list[dict[str, Any]]) -> dict[str, Any]:
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    return run_action(action, t, DOMAIN)
 
 
 def test_a_clear_question_gets_the_short_answer_with_its_article(context: ActionContext) -> None:

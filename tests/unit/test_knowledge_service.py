@@ -1,7 +1,6 @@
 """Answers are filled from the district file and stay fresh when an article changes on disk."""
 
 import shutil
-import time
 from pathlib import Path
 
 import yaml
@@ -34,7 +33,6 @@ def test_editing_an_article_is_live_without_restart(tmp_path: Path, monkeypatch)
     path = root / "en" / "fees_copies.yml"
     data = yaml.safe_load(path.read_text())
     data["short"] = "Copies may cost a fee, but looking at records is free (34 CFR 99.11). Updated."
-    time.sleep(0.01)
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
     article = service.article("fees-copies", "en")
     assert article is not None and article.short.endswith("Updated.")
@@ -56,7 +54,6 @@ def test_a_new_family_question_is_live_without_retraining(tmp_path: Path, monkey
     question = "what does skyward keep on my son"
     before = service.answer(question, "en")
     assert before.articles[0].topic != "third_party_vendors"
-    time.sleep(0.01)
     with (root / "questions.tsv").open("a", encoding="utf-8") as fh:
         fh.write("which company runs skyward and what does it have on my kids\ten\tthird_party_vendors\t\n")
     after = service.answer(question, "en")

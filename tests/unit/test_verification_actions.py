@@ -6,16 +6,12 @@ verification service's hook, as channels/chat.py does.
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions import (
@@ -29,7 +25,7 @@ from actions import (
     ValidateRequestForm,
     answers,
 )
-from actions.context import ActionContext, set_context
+from actions.context import ActionContext
 from actions.request_form import slots_for
 from channels import contacts
 from channels.outbox.models import OutboxMessage
@@ -38,10 +34,9 @@ from identity import vault
 from identity.roster.demo import DEMO_ROSTER_DIR
 from identity.roster.service import import_roster
 from identity.verification.service import hold_answer
-from knowledge.service import KnowledgeService
-from rightsdesk.migrate import upgrade
-from rightsdesk.settings import REPO_ROOT, Settings
-from ticketing.database import make_engine, make_session_factory, unit_of_work
+from rightsdesk.settings import REPO_ROOT
+from tests.support.actions import run_action, slot_values
+from ticketing.database import unit_of_work
 from ticketing.tickets.models import Ticket, TicketEvent
 
 SECRET = "action-tests-secret-key-0123456789abcdefghijkl"
@@ -55,25 +50,15 @@ ANA = {
 
 
 @pytest.fixture
-def context(tmp_path: Path) -> Iterator[ActionContext]:
-    url = f"sqlite:///{tmp_path / 'actions.db'}"
-    upgrade(url)
-    engine = make_engine(url)
+def context(action_context: ActionContext) -> ActionContext:
+    """The action context with the keys configured and the demo roster imported."""
     vault.configure(SECRET)
     contacts.configure(SECRET)
-    ctx = ActionContext(
-        settings=Settings(RIGHTSDESK_DATA_DIR=tmp_path),
-        knowledge=KnowledgeService(REPO_ROOT / "knowledge" / "district" / "demo.yml", "https://desk.example.org"),
-        session_factory=make_session_factory(engine),
-    )
-    with unit_of_work(ctx.session_factory) as db_session:
+    with unit_of_work(action_context.session_factory) as db_session:
         assert import_roster(
             db_session=db_session, directory=DEMO_ROSTER_DIR, known_schools=["mvhs", "cedar", "birch"]
         ).ok
-    set_context(ctx)
-    yield ctx
-    set_context(None)
-    engine.dispose()
+    return action_context
 
 
 def tracker(
@@ -101,13 +86,7 @@ def tracker(
 
 
 def run(action: Any, t: Tracker) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(action.run(dispatcher, t, DOMAIN))
-    return dispatcher.messages, events
-
-
-def slot_events(events: list[dict[str, Any]]) -> dict[str, Any]:
-    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    return run_action(action, t, DOMAIN)
 
 
 def gateway_holds(context: ActionContext, sender: str, typed: str, language: str = "en") -> str:
@@ -177,7 +156,7 @@ def test_the_date_of_birth_is_read_from_the_gateway_and_a_code_goes_to_the_phone
     )
     assert [m["response"] for m in messages] == ["utter_code_sent"]
     assert (
-        slot_events(events)["student_dob"] == "given" and slot_events(events)["requested_slot"] == "verification_code"
+        slot_values(events)["student_dob"] == "given" and slot_values(events)["requested_slot"] == "verification_code"
     )
     (sms,) = outbox(context)
     assert contacts.decrypt(sms.recipient_encrypted) == "+15550100121"
@@ -197,8 +176,8 @@ def test_the_date_of_birth_is_read_from_the_gateway_and_a_code_goes_to_the_phone
         ),
     )
     assert [m["response"] for m in messages] == ["utter_verified"]
-    assert slot_events(events)["verification_status"] == "verified"
-    assert slot_events(events)["requested_slot"] == "records_access" or "records_access" not in slot_events(events)
+    assert slot_values(events)["verification_status"] == "verified"
+    assert slot_values(events)["requested_slot"] == "records_access" or "records_access" not in slot_values(events)
 
 
 def test_unmatched_details_hear_the_same_words_and_nothing_is_sent(context: ActionContext) -> None:
@@ -208,7 +187,7 @@ def test_unmatched_details_hear_the_same_words_and_nothing_is_sent(context: Acti
         ValidateRequestForm(), tracker("c-miss", ANA, candidates={"student_dob": "[date]"}, requested="student_dob")
     )
     assert [m["response"] for m in messages] == ["utter_code_sent"]
-    assert slot_events(events)["verification_status"] == "code_sent"
+    assert slot_values(events)["verification_status"] == "code_sent"
     assert outbox(context) == []
 
 
@@ -224,7 +203,7 @@ def test_a_date_that_was_not_held_is_asked_again(context: ActionContext) -> None
         ),
     )
     assert [m["response"] for m in messages] == ["utter_dob_not_understood"]
-    assert slot_events(events)["student_dob"] is None
+    assert slot_values(events)["student_dob"] is None
 
 
 def test_an_answer_that_is_another_request_hands_the_turn_over(context: ActionContext) -> None:
@@ -239,7 +218,7 @@ def test_an_answer_that_is_another_request_hands_the_turn_over(context: ActionCo
     messages, events = run(ValidateRequestForm(), t)
     assert messages == []
     assert {"event": "action_execution_rejected", "name": "request_form"}.items() <= events[-1].items()
-    assert slot_events(events)["requester_name"] is None
+    assert slot_values(events)["requester_name"] is None
     # A name the model is unsure about is still a name.
     t = tracker(
         "c1",
@@ -251,7 +230,7 @@ def test_an_answer_that_is_another_request_hands_the_turn_over(context: ActionCo
         requested="requester_name",
     )
     _, events = run(ValidateRequestForm(), t)
-    assert slot_events(events)["requester_name"] == "Thomas Müller"
+    assert slot_values(events)["requester_name"] == "Thomas Müller"
 
 
 def test_switching_to_the_same_request_answers_the_question(context: ActionContext) -> None:
@@ -263,7 +242,7 @@ def test_switching_to_the_same_request_answers_the_question(context: ActionConte
         requested="consent_action",
     )
     messages, events = run(ActionStartRequest(), t)
-    assert messages == [] and slot_events(events) == {"consent_action": "withdraw"}
+    assert messages == [] and slot_values(events) == {"consent_action": "withdraw"}
 
 
 def test_a_verified_request_opens_a_verified_ticket_routed_by_school(context: ActionContext) -> None:
@@ -303,7 +282,7 @@ def test_a_verified_request_opens_a_verified_ticket_routed_by_school(context: Ac
     messages, events = run(
         ActionStartRequest(), tracker("c-v", {"language": "es"}, intent="check_status", in_form=False)
     )
-    assert messages == [] and slot_events(events)["verification_status"] == "verified"
+    assert messages == [] and slot_values(events)["verification_status"] == "verified"
     messages, _ = run(
         ActionOpenRequest(),
         tracker("c-v", {"request_category": "status", "verification_status": "verified", "language": "es"}),
@@ -327,7 +306,7 @@ def test_a_restricted_parent_gets_an_unverified_ticket_with_a_note_for_the_offic
     _, events = run(
         ActionVerifyAnotherWay(), tracker("c-r", {**carmen, "request_category": "records"}, intent="verify_another_way")
     )
-    assert slot_events(events)["verification_status"] == "office"
+    assert slot_values(events)["verification_status"] == "office"
     slots = {
         **carmen,
         "request_category": "records",
@@ -355,12 +334,12 @@ def test_changing_an_identity_answer_means_verifying_again(context: ActionContex
     assert titles == ["Who is asking", "Your name", "Student", "Date of birth"] and events == []
     t = tracker("c1", slots, intent="change_slot", entities=[{"entity": "slot_to_change", "value": "student_name"}])
     _, events = run(ActionChangeAnswer(), t)
-    cleared = slot_events(events)
+    cleared = slot_values(events)
     assert cleared["student_name"] is None and cleared["student_dob"] is None and cleared["verification_status"] is None
     # Typed: "change the date of birth".
     t = tracker("c1", slots, text="change the answer about the date of birth", intent="change_slot")
     _, events = run(ActionChangeAnswer(), t)
-    assert "student_dob" in slot_events(events)
+    assert "student_dob" in slot_values(events)
 
 
 def test_a_parent_of_an_18_year_old_is_told_the_rights_are_the_students(context: ActionContext) -> None:
@@ -375,8 +354,8 @@ def test_a_parent_of_an_18_year_old_is_told_the_rights_are_the_students(context:
     messages, events = run(
         ValidateRequestForm(), tracker("c-e", helen, candidates={"student_dob": "[date]"}, requested="student_dob")
     )
-    assert messages == [] and slot_events(events)["verification_status"] == "eligible_student"
-    assert slot_events(events)["requested_slot"] is None and outbox(context) == []
+    assert messages == [] and slot_values(events)["verification_status"] == "eligible_student"
+    assert slot_values(events)["requested_slot"] is None and outbox(context) == []
     slots = {**helen, "request_category": "records", "verification_status": "eligible_student", "student_dob": "given"}
     messages, events = run(ActionOpenRequest(), tracker("c-e", slots))
     assert [m["response"] for m in messages] == ["utter_eligible_student"] and events == []
