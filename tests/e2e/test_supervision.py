@@ -15,12 +15,11 @@ from typing import Any
 
 import httpx
 import psutil
-import pytest
 
 from channels.chat import SAVED_NOTICE
-from tests.e2e.conftest import Stack, start_stack
+from tests.e2e.conftest import start_stack
+from tests.support.stack import Stack
 
-pytestmark = pytest.mark.e2e
 NOTICES = tuple(SAVED_NOTICE.values())  # each followed by the privacy office's contact
 
 
@@ -54,7 +53,7 @@ def wait_all_answered(stack: Stack, session: str, timeout: float = 300.0) -> dic
         answers = real_answers(stack, session)
         if answers and all(answers.values()):
             return answers
-        time.sleep(2)
+        time.sleep(0.5)
     raise AssertionError(f"not every message was answered: {real_answers(stack, session)}")
 
 
