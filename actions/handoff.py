@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.context import channel_of, get_context, language_of, office_email
 from actions.formatting import long_date
 from actions.slots import OFFER_PENDING, OFFERED_REQUEST
-from ticketing.database import unit_of_work
+from core.db import unit_of_work
 from ticketing.tickets.enums import Channel
 from ticketing.tickets.service import ask_for_a_person
 

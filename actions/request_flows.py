@@ -28,11 +28,11 @@ from actions.request_form import (
     summary_text,
 )
 from actions.verification import STOPPED, expect
+from core.db import unit_of_work
 from identity.roster.service import school_id_for
 from identity.verification import service as verification
-from identity.verification.requests import requests_of
-from ticketing.database import unit_of_work
 from ticketing.tickets.enums import CATEGORY_LABELS, STATUS_LABELS, Channel, TicketCategory
+from ticketing.tickets.requests import requests_of
 from ticketing.tickets.service import add_note, open_ticket
 
 log = logging.getLogger(__name__)
@@ -274,7 +274,12 @@ def _list_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         tickets = (
             [
                 (t.reference, t.category, t.status, t.due_on)
-                for t in requests_of(db_session=db_session, identity=who, sender_id=tracker.sender_id)
+                for t in requests_of(
+                    db_session=db_session,
+                    requester_id=who.requester_id,
+                    student_id=who.student_id,
+                    sender_id=tracker.sender_id,
+                )
             ]
             if who
             else None

@@ -20,9 +20,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import slots as s
 from actions.context import get_context, language_of
 from actions.formatting import month_name
+from core.db import unit_of_work
 from identity.verification import service as verification
 from identity.verification.service import BirthDateOutcome, Claim, CodeOutcome
-from ticketing.database import unit_of_work
 from ticketing.routing import local_today
 
 log = logging.getLogger(__name__)

@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from channels.contacts import UnreadableContact, decrypt, encrypt
-from channels.conversations import record_outbound
-from channels.models import Conversation
 from channels.sms.outbound import queue_office_message
+from conversations.models import Conversation
+from conversations.service import record_outbound
+from core.contacts import UnreadableContact, decrypt, encrypt
 
 # Where a link with a live token goes in a stored message; the token itself is kept sealed (review F6).
 LINK_MARKER = "[link]"

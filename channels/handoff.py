@@ -18,11 +18,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from actions.formatting import long_date
 from channels.delivery import send_to_family
-from channels.models import Conversation
+from conversations.models import Conversation
+from core.db import utcnow
 from knowledge.district import District
-from ticketing.database import utcnow
+from ticketing.family.messages import long_date
 from ticketing.tickets.enums import Channel, TicketStatus
 from ticketing.tickets.models import Ticket
 from ticketing.tickets.service import add_timeline_event, ask_for_a_person

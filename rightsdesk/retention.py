@@ -6,7 +6,7 @@ only calls them in order and writes one audit entry per domain naming what it de
 1. ``tickets`` (:mod:`ticketing.retention.service`): closed tickets past ``retention.closed_ticket_days`` and the
    conversations they came from; idle conversations past ``retention.conversation_days`` (messages, and the
    contact kept on them);
-2. ``outbox`` (:mod:`channels.outbox.service`): SMS and email that left (or failed) more than
+2. ``outbox`` (:mod:`outbox.service`): SMS and email that left (or failed) more than
    ``retention.conversation_days`` ago;
 3. ``verification`` (:mod:`identity.verification.service`): verification state untouched for a day;
 4. ``sign_in`` (:mod:`ticketing.auth.service`): expired console sessions and old failed sign-ins;
@@ -25,13 +25,13 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels import tracker_store
-from channels.outbox import service as outbox
+from core.db import unit_of_work, utcnow
+from core.settings import Settings
 from identity.verification import service as verification
 from knowledge.district import District
-from rightsdesk.settings import Settings
+from outbox import service as outbox
 from ticketing.audit.service import record as audit
 from ticketing.auth import service as sign_in
-from ticketing.database import unit_of_work, utcnow
 from ticketing.retention import service as tickets
 from ticketing.retention.service import ACTOR, PurgeReport
 

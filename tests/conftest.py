@@ -22,11 +22,11 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db import make_engine, make_session_factory
+from core.settings import REPO_ROOT, Settings
 from knowledge.district import District, load_district
-from rightsdesk.settings import REPO_ROOT, Settings
 from tests.services import service_missing
 from tests.support.database import PostgresDatabases, SqliteTemplate, postgres_available
-from ticketing.database import make_engine, make_session_factory
 
 
 @pytest.fixture

@@ -21,14 +21,14 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db import unit_of_work
+from core.settings import REPO_ROOT, Settings
 from knowledge.district import District, load_district
 from rightsdesk.app import create_app
-from rightsdesk.settings import REPO_ROOT, Settings
 from tests.e2e.browser import assert_accessible, chromium, screenshot
 from tests.factories import PASSWORD, OpenedTicket, family_messages, make_officer, make_ticket
 from tests.support.database import SqliteTemplate
 from tests.support.stack import free_port
-from ticketing.database import unit_of_work
 from ticketing.tickets.models import Ticket
 from ticketing.tickets.service import add_timeline_event
 

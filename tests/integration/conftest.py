@@ -9,9 +9,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from channels import contacts
+from core import contacts
+from core.settings import Settings
 from rightsdesk.app import create_app
-from rightsdesk.settings import Settings
 from tests.fakes.rasa import ScriptedRasa
 from tests.fakes.twilio_server import FakeTwilio
 from tests.support.gateway import Gateway, channel_settings

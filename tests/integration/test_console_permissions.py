@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db import unit_of_work
 from knowledge.district import District
 from tests.factories import database_url, make_officer, make_ticket, settings_for
 from tests.support.console import Console, console_app, signed_in
 from ticketing.audit.models import AuditEntry
-from ticketing.database import unit_of_work
 from ticketing.tickets.enums import TicketCategory
 from ticketing.tickets.models import Ticket, TicketEvent
 

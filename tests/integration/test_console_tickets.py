@@ -11,12 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels.models import Conversation
+from conversations.models import Conversation
+from core.db import unit_of_work
 from knowledge.district import District
 from tests.factories import OpenedTicket, database_url, family_messages, make_officer, make_ticket, settings_for
 from tests.support.console import Console, console_app, signed_in
 from ticketing.audit.models import AuditEntry
-from ticketing.database import unit_of_work
 from ticketing.links.models import RecordsLink
 from ticketing.officers.models import Officer
 from ticketing.sla.runner import run_once

@@ -8,14 +8,14 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels.conversations import record_inbound, record_outbound, start_conversation
-from channels.models import Conversation, ConversationMessage
+from conversations.models import Conversation, ConversationMessage
+from conversations.service import record_inbound, record_outbound, start_conversation
+from core.db import unit_of_work, utcnow
 from knowledge.district import District
 from rightsdesk.cli import main
 from tests.factories import database_url
 from ticketing.audit.models import AuditEntry
 from ticketing.audit.service import verify_chain
-from ticketing.database import unit_of_work, utcnow
 from ticketing.links.models import RecordsLink
 from ticketing.links.service import create_records_link
 from ticketing.officers.models import Officer, OfficerRole

@@ -14,9 +14,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
-from rightsdesk.models import Base
+from core.db import make_engine
+from rightsdesk.tables import Base
 from tests.support.database import PostgresDatabases, freshly_migrated
-from ticketing.database import make_engine
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

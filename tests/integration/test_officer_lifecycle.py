@@ -15,14 +15,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db import unit_of_work, utcnow
+from core.settings import Settings
 from rightsdesk.cli import main
-from rightsdesk.settings import Settings
 from tests.factories import PASSWORD, database_url, make_officer, settings_for
 from tests.support.console import Console, console_app, signed_in
 from ticketing.audit.models import AuditEntry
 from ticketing.audit.service import verify_chain
 from ticketing.auth import totp
-from ticketing.database import unit_of_work, utcnow
 from ticketing.officers.models import Officer, OfficerRole, PasswordOrigin
 
 ADMIN = "luis@maplevalley.example.org"

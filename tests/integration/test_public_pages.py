@@ -8,8 +8,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from core.settings import Settings
 from rightsdesk.app import create_app
-from rightsdesk.settings import Settings
 
 
 @pytest.fixture

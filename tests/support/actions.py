@@ -9,7 +9,7 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from rightsdesk.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 
 def bot_domain() -> dict[str, Any]:

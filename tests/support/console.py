@@ -9,8 +9,8 @@ import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from core.settings import Settings
 from rightsdesk.app import create_app
-from rightsdesk.settings import Settings
 from tests.factories import CSRF_RE, PASSWORD
 
 

@@ -34,8 +34,8 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db import make_engine
 from rightsdesk.migrate import upgrade
-from ticketing.database import make_engine
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SQLITE_PREFIX = "sqlite:///"

@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels.outbox.models import OutboxMessage
-from channels.outbox.worker import OutboxWorker
-from rightsdesk.settings import Settings
+from core.settings import Settings
+from outbox.models import OutboxMessage
+from outbox.worker import OutboxWorker
 from tests.factories import CSRF_RE
 from tests.fakes.rasa import ScriptedRasa
 from tests.fakes.twilio_server import FakeTwilio

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import Engine
 
 from actions.context import ActionContext, set_context
+from core.db import make_session_factory
+from core.settings import REPO_ROOT, Settings
 from knowledge.service import KnowledgeService
-from rightsdesk.settings import REPO_ROOT, Settings
-from ticketing.database import make_session_factory
 
 
 @pytest.fixture

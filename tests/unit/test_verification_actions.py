@@ -27,16 +27,16 @@ from actions import (
 )
 from actions.context import ActionContext
 from actions.request_form import slots_for
-from channels import contacts
-from channels.outbox.models import OutboxMessage
-from channels.outbox.service import body_of
-from identity import vault
+from core import contacts
+from core import secrets as vault
+from core.db import unit_of_work
+from core.settings import REPO_ROOT
 from identity.roster.demo import DEMO_ROSTER_DIR
 from identity.roster.service import import_roster
 from identity.verification.service import hold_answer
-from rightsdesk.settings import REPO_ROOT
+from outbox.models import OutboxMessage
+from outbox.service import body_of
 from tests.support.actions import run_action, slot_values
-from ticketing.database import unit_of_work
 from ticketing.tickets.models import Ticket, TicketEvent
 
 SECRET = "action-tests-secret-key-0123456789abcdefghijkl"

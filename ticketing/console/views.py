@@ -16,11 +16,12 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from core.csv import safe_cell
+from core.deps import DB
 from knowledge.district import District
 from ticketing.audit.service import entries as audit_entries
 from ticketing.audit.service import record as audit
 from ticketing.console.deps import (
-    DB,
     ConsoleError,
     ConsoleUser,
     current_officer,
@@ -28,7 +29,6 @@ from ticketing.console.deps import (
     settings_of,
     ticket_in_scope_or_404,
 )
-from ticketing.exports import safe_cell
 from ticketing.family.messages import category_label, long_date
 from ticketing.family.notify import (
     FamilyUnreachable,

@@ -28,10 +28,10 @@ from pathlib import Path
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from channels.models import Conversation, ConversationMessage
+from conversations.models import Conversation, ConversationMessage
+from core.db import utcnow
 from knowledge.district import District
 from ticketing.audit.service import record as audit
-from ticketing.database import utcnow
 from ticketing.links.models import FollowLink, RecordsLink
 from ticketing.tickets.enums import EventKind
 from ticketing.tickets.models import Ticket, TicketAttachment, TicketEvent

@@ -1,7 +1,8 @@
 """The requests a verified family may follow: read-only, for "what's the status of my request".
 
 A verified requester sees the tickets opened under their roster identity for the student they verified for, and
-those opened from the conversation they are in. (Tickets are ``ticketing``'s; this only reads them.)
+those opened from the conversation they are in. (Who they are is ``identity.verification``'s to decide; this
+takes the roster ids it found.)
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ from collections.abc import Sequence
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from identity.verification.service import VerifiedIdentity
 from ticketing.tickets.models import Ticket
 
 MAX_LISTED = 10
 
 
-def requests_of(*, db_session: Session, identity: VerifiedIdentity, sender_id: str) -> Sequence[Ticket]:
+def requests_of(*, db_session: Session, requester_id: int, student_id: int, sender_id: str) -> Sequence[Ticket]:
     """The verified requester's tickets about the student, and this conversation's, newest first."""
     return db_session.scalars(
         select(Ticket)
@@ -25,8 +25,8 @@ def requests_of(*, db_session: Session, identity: VerifiedIdentity, sender_id: s
             Ticket.purged_at.is_(None),
             or_(
                 and_(
-                    Ticket.requester_person_id == identity.requester_id,
-                    Ticket.student_person_id == identity.student_id,
+                    Ticket.requester_person_id == requester_id,
+                    Ticket.student_person_id == student_id,
                 ),
                 Ticket.requester_ref == sender_id,
             ),

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from channels.models import Conversation, ConversationMessage
-from channels.redact import redact
-from ticketing.database import utcnow
+from conversations.models import Conversation, ConversationMessage
+from conversations.redact import redact
+from core.db import utcnow
 
 SESSION_ID_BYTES = 32
 
