@@ -28,7 +28,8 @@ E2E_LIMITS = {
 def start_stack(data_dir: Path, extra_env: dict[str, str] | None = None, port: int | None = None) -> Stack:
     """``rightsdesk run`` on free ports, without the abuse limits unless ``extra_env`` sets one."""
     # Every test talks from 127.0.0.1, far faster than a family types: the abuse limits (tested on their own in
-    # tests/integration/test_rate_limits.py) would refuse them. A test that needs a limit sets it in extra_env.
+    # tests/integration/channels/limits/test_service.py) would refuse them. A test that needs a limit sets it in
+    # extra_env.
     return support.start_stack(data_dir, {**E2E_LIMITS, **(extra_env or {})}, port=port)
 
 
