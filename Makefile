@@ -10,7 +10,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 # Rasa imports the custom NLU components in bot/components/ by module path from the repository root.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run install model lint typecheck kb-validate rasa-validate rasa-test pytest test bench lock audit clean
+.PHONY: run install model lint typecheck kb-validate rasa-validate rasa-test pytest test check bench lock audit clean
 
 $(APP): requirements/app.txt pyproject.toml
 	@test -n "$(PYTHON310)" || { echo "Python 3.10 is required" >&2; exit 1; }
@@ -59,6 +59,11 @@ pytest: model
 
 ## test: everything; exits non-zero on any failure
 test: lint typecheck kb-validate rasa-validate rasa-test pytest
+
+## check: the quick loop while working: lint, types, and the unit and integration tests (not the end-to-end ones,
+## so no Rasa model is needed; a few minutes on 2 cores). `make test` remains what must pass before a merge.
+check: lint typecheck
+	.venv/bin/python -m pytest -q -p no:cacheprovider -m "not e2e"
 
 ## bench: every benchmark in bench/ (see BENCHMARKS.md)
 bench: model

@@ -200,9 +200,11 @@ def backoff(attempts: int, base_seconds: float, max_seconds: float) -> timedelta
     return timedelta(seconds=ceiling / 2 + random.uniform(0, ceiling / 2))
 
 
-def mark_sent(*, db_session: Session, message: OutboxMessage, provider_id: str | None = None) -> None:
-    """The provider accepted ``message``."""
-    now = utcnow()
+def mark_sent(
+    *, db_session: Session, message: OutboxMessage, provider_id: str | None = None, now: datetime | None = None
+) -> None:
+    """The provider accepted ``message`` (at ``now``, default: the clock)."""
+    now = now or utcnow()
     message.provider_id = provider_id
     message.last_error = None
     message.sent_at = now
@@ -213,9 +215,17 @@ def mark_sent(*, db_session: Session, message: OutboxMessage, provider_id: str |
     db_session.flush()
 
 
-def mark_retry(*, db_session: Session, message: OutboxMessage, error: str, max_attempts: int, delay: timedelta) -> None:
-    """A try failed for a reason that may pass: try again after ``delay``, or give up after the last try."""
-    now = utcnow()
+def mark_retry(
+    *,
+    db_session: Session,
+    message: OutboxMessage,
+    error: str,
+    max_attempts: int,
+    delay: timedelta,
+    now: datetime | None = None,
+) -> None:
+    """A try failed for a reason that may pass: try again ``delay`` after ``now``, or give up after the last try."""
+    now = now or utcnow()
     message.updated_at = now
     if message.attempts >= max_attempts:
         message.status = OutboxStatus.failed
@@ -228,11 +238,18 @@ def mark_retry(*, db_session: Session, message: OutboxMessage, error: str, max_a
     db_session.flush()
 
 
-def mark_failed(*, db_session: Session, message: OutboxMessage, error: str, undeliverable: bool = False) -> None:
+def mark_failed(
+    *,
+    db_session: Session,
+    message: OutboxMessage,
+    error: str,
+    undeliverable: bool = False,
+    now: datetime | None = None,
+) -> None:
     """A permanent failure: not tried again; listed in the console."""
     message.status = OutboxStatus.undeliverable if undeliverable else OutboxStatus.failed
     message.last_error = error[:2000]
-    message.updated_at = utcnow()
+    message.updated_at = now or utcnow()
     _forget_sensitive(message)
     db_session.flush()
 

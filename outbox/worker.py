@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from types import FrameType
@@ -37,7 +38,7 @@ from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
 from core import bootstrap
-from core.db import unit_of_work
+from core.db import unit_of_work, utcnow
 from core.settings import Settings
 from outbox.models import OutboxKind, OutboxMessage, OutboxStatus
 from outbox.service import (
@@ -214,7 +215,11 @@ Transport = Callable[[Envelope], "str | None"]
 
 
 class OutboxWorker:
-    """Claims due messages and sends them, one at a time, oldest first."""
+    """Claims due messages and sends them, one at a time, oldest first.
+
+    ``clock`` tells the time (UTC); a test passes its own, or gives :meth:`run_once` a ``now``, to see what is due
+    later without waiting for it.
+    """
 
     def __init__(
         self,
@@ -222,6 +227,7 @@ class OutboxWorker:
         session_factory: sessionmaker[Session],
         transports: dict[OutboxKind, Transport] | None = None,
         batch_size: int = 10,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.settings = settings
         self.session_factory = session_factory
@@ -230,33 +236,41 @@ class OutboxWorker:
             OutboxKind.email: SmtpSender(settings).send,
         }
         self.batch_size = batch_size
+        self.clock = clock
 
-    def run_once(self) -> int:
-        """Send what is due now; returns how many messages were tried."""
+    def run_once(self, now: datetime | None = None) -> int:
+        """Send what is due at ``now``; returns how many messages were tried.
+
+        Without ``now`` the clock is read at the claim and again at each outcome; with it, ``now`` is the time of
+        all of them (a retry is due ``now`` + the backoff).
+        """
         with unit_of_work(self.session_factory) as db_session:
-            claimed = claim_due(db_session=db_session, limit=self.batch_size)
+            claimed = claim_due(db_session=db_session, limit=self.batch_size, now=now or self.clock())
         for message_id in claimed:
-            self._send_one(message_id)
+            self._send_one(message_id, now)
         return len(claimed)
 
-    def _envelope(self, message_id: int) -> Envelope | None:
+    def _envelope(self, message_id: int, now: datetime | None) -> Envelope | None:
         """Read the claimed message; None when it must not go out (and it is marked so)."""
         with unit_of_work(self.session_factory) as db_session:
             message = db_session.get_one(OutboxMessage, message_id)
+            now = now or self.clock()
             try:
                 to = recipient_of(message)
                 body = body_of(message)
             except ValueError as exc:
-                mark_failed(db_session=db_session, message=message, error=str(exc))
+                mark_failed(db_session=db_session, message=message, error=str(exc), now=now)
                 return None
             if message.kind is OutboxKind.sms and not message.opt_out_notice:
                 if is_opted_out(db_session=db_session, phone=to):
-                    mark_failed(db_session=db_session, message=message, error=OPTED_OUT_ERROR, undeliverable=True)
+                    mark_failed(
+                        db_session=db_session, message=message, error=OPTED_OUT_ERROR, undeliverable=True, now=now
+                    )
                     return None
             return Envelope(message.id, message.kind, to, message.subject, body)
 
-    def _send_one(self, message_id: int) -> None:
-        envelope = self._envelope(message_id)
+    def _send_one(self, message_id: int, now: datetime | None) -> None:
+        envelope = self._envelope(message_id, now)
         if envelope is None:
             log.info("outbox %s: not sent (recipient opted out or unreadable)", message_id)
             return
@@ -271,12 +285,17 @@ class OutboxWorker:
             outcome = RetryLater(f"unexpected error: {type(exc).__name__}")
         with unit_of_work(self.session_factory) as db_session:
             message = db_session.get_one(OutboxMessage, message_id)
+            now = now or self.clock()
             if outcome is None:
-                mark_sent(db_session=db_session, message=message, provider_id=provider_id)
+                mark_sent(db_session=db_session, message=message, provider_id=provider_id, now=now)
                 log.info("outbox %s: sent (%s)", message_id, envelope.kind.value)
             elif isinstance(outcome, PermanentFailure):
                 mark_failed(
-                    db_session=db_session, message=message, error=str(outcome), undeliverable=outcome.undeliverable
+                    db_session=db_session,
+                    message=message,
+                    error=str(outcome),
+                    undeliverable=outcome.undeliverable,
+                    now=now,
                 )
                 log.warning("outbox %s: failed for good: %s", message_id, outcome)
             else:
@@ -289,6 +308,7 @@ class OutboxWorker:
                     error=str(outcome),
                     max_attempts=self.settings.outbox_max_attempts,
                     delay=delay,
+                    now=now,
                 )
                 if message.status is OutboxStatus.failed:
                     log.warning("outbox %s: gave up after %s tries: %s", message_id, message.attempts, outcome)

@@ -1,22 +1,32 @@
-"""Shared fixtures: settings for a throwaway data directory, migrated databases (SQLite and PostgreSQL)."""
+"""Fixtures shared by every tier: settings for a throwaway data directory, the demo district, and databases.
+
+Databases are migrated once per session per backend (``tests/support/database.py``) and every test gets one it
+cannot leak from:
+
+- ``session_factory`` (SQLite and PostgreSQL): the default. On PostgreSQL its sessions are SAVEPOINTs inside a
+  transaction that is rolled back when the test ends; on SQLite it is on the test's own copy of the template.
+- ``engine`` (SQLite and PostgreSQL): for a test whose commits must be seen by other connections (an app started
+  from the URL, a CLI, raw SQL next to sessions, racing workers). On PostgreSQL the shared database is emptied when
+  the test ends. A test that takes both gets sessions on that engine.
+- ``sqlite_engine``, ``postgres_engine``: the same, on one backend; ``postgres_own_engine``: a database of the
+  test's own, for a test that changes the database itself (roles, grants).
+- ``migrate``: brings a settings' database URL to the latest schema (a copy of the template for a new SQLite file).
+"""
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import make_engine, make_session_factory
 from core.settings import REPO_ROOT, Settings
 from knowledge.district import District, load_district
-from rightsdesk.migrate import upgrade
 from tests.services import service_missing
-
-POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from tests.support.database import PostgresDatabases, SqliteTemplate, postgres_available
 
 
 @pytest.fixture
@@ -35,54 +45,64 @@ def district() -> District:
     return load_district(REPO_ROOT / "knowledge" / "district" / "demo.yml")
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:
+    return SqliteTemplate(tmp_path_factory.mktemp("template"))
+
+
 @pytest.fixture
-def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
-    url = f"sqlite:///{tmp_path / 'test.db'}"
-    upgrade(url)
-    engine = make_engine(url)
+def migrate(sqlite_template: SqliteTemplate) -> Callable[[str], None]:
+    """``migrate(url)``: the latest schema at ``url`` (a new SQLite file is a copy of the migrated template)."""
+    return sqlite_template.migrate
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases]:
+    if not postgres_available():
+        service_missing("PostgreSQL is not running on 127.0.0.1:5432")
+    databases = PostgresDatabases()
+    yield databases
+    databases.close()
+
+
+@pytest.fixture
+def sqlite_engine(sqlite_template: SqliteTemplate, tmp_path: Path) -> Iterator[Engine]:
+    """The test's own copy of the migrated SQLite database."""
+    engine = make_engine(sqlite_template.copy_to(tmp_path / "test.db"))
     yield engine
     engine.dispose()
 
 
-def _postgres_available() -> bool:
-    try:
-        engine = create_engine(POSTGRES_ADMIN_URL)
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-        return True
-    except Exception:
-        return False
+@pytest.fixture
+def postgres_engine(postgres_databases: PostgresDatabases) -> Iterator[Engine]:
+    """The session's PostgreSQL database; what the test commits is emptied when it ends."""
+    with postgres_databases.committed() as engine:
+        yield engine
 
 
 @pytest.fixture
-def postgres_engine() -> Iterator[Engine]:
-    """A fresh PostgreSQL database, migrated, dropped afterwards (nothing is left for a later run)."""
-    if not _postgres_available():
-        service_missing("PostgreSQL is not running on 127.0.0.1:5432")
-    name = f"rightsdesk_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
-        upgrade(url)
-        engine = make_engine(url)
+def postgres_own_engine(postgres_databases: PostgresDatabases) -> Iterator[Engine]:
+    """A migrated PostgreSQL database of the test's own, dropped when it ends."""
+    with postgres_databases.own() as engine:
         yield engine
-        engine.dispose()
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-def engine(request: pytest.FixtureRequest) -> Engine:
+def backend(request: pytest.FixtureRequest) -> str:
     """The same test on SQLite and on PostgreSQL."""
-    fixture = "sqlite_engine" if request.param == "sqlite" else "postgres_engine"
-    return request.getfixturevalue(fixture)  # type: ignore[no-any-return]
+    return str(request.param)
 
 
 @pytest.fixture
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return make_session_factory(engine)
+def engine(backend: str, request: pytest.FixtureRequest) -> Engine:
+    return request.getfixturevalue(f"{backend}_engine")  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def session_factory(backend: str, request: pytest.FixtureRequest) -> Iterator[sessionmaker[Session]]:
+    if backend == "sqlite" or "engine" in request.fixturenames:
+        yield make_session_factory(request.getfixturevalue(f"{backend}_engine"))
+        return
+    databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+    with databases.rolled_back() as factory:
+        yield factory

@@ -129,9 +129,9 @@ class DatabaseLimiter:
         with unit_of_work(self.session_factory) as db_session:
             return self._increment(db_session, "once|" + _key(key), expires_at) == 1
 
-    def acquire(self, checks: Sequence[tuple[str, int]], ttl: float) -> Lease | None:
-        """Take a slot under each key unless one is full (close races may let one more through)."""
-        now = utcnow()
+    def acquire(self, checks: Sequence[tuple[str, int]], ttl: float, now: datetime | None = None) -> Lease | None:
+        """Take a slot under each key unless one is full (close races may let one more through), at ``now``."""
+        now = now or utcnow()
         keys = tuple(_key(key) for key, _ in checks)
         lease = Lease(secrets.token_hex(16), keys)
         with unit_of_work(self.session_factory) as db_session:
@@ -150,9 +150,9 @@ class DatabaseLimiter:
         with unit_of_work(self.session_factory) as db_session:
             db_session.execute(delete(RateLease).where(RateLease.holder == lease.holder))
 
-    def sweep(self) -> None:
-        """Delete counters and leases that are over."""
-        now = utcnow()
+    def sweep(self, now: datetime | None = None) -> None:
+        """Delete counters and leases that are over (at ``now``, the clock's time by default)."""
+        now = now or utcnow()
         with unit_of_work(self.session_factory) as db_session:
             db_session.execute(delete(RateCounter).where(RateCounter.expires_at < now))
             db_session.execute(delete(RateLease).where(RateLease.expires_at < now))

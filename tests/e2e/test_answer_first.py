@@ -10,8 +10,6 @@ import pytest
 
 from tests.e2e.conftest import Stack
 
-pytestmark = pytest.mark.e2e
-
 
 def payloads(reply: dict) -> list[str]:  # type: ignore[type-arg]
     return [b["payload"] for m in reply["messages"] for b in m.get("buttons") or []]

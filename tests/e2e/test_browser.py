@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
@@ -10,8 +9,6 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.e2e.browser import chromium, screenshot
 from tests.e2e.conftest import Stack
-
-pytestmark = pytest.mark.e2e
 
 
 def bubbles(driver) -> list[str]:  # type: ignore[no-untyped-def]

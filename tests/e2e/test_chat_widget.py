@@ -3,7 +3,6 @@ sources, typing indicator, privacy notice, a person always in reach, and every a
 
 from __future__ import annotations
 
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -11,8 +10,6 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.e2e.browser import chromium, screenshot
 from tests.e2e.conftest import Stack
-
-pytestmark = pytest.mark.e2e
 
 
 def bubbles(driver: WebDriver) -> list[str]:

@@ -8,7 +8,6 @@ reply, change the status, and see the family's follow page. Screenshots go to ``
 from __future__ import annotations
 
 import re
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -26,20 +25,15 @@ from core.db import unit_of_work
 from core.settings import REPO_ROOT, Settings
 from knowledge.district import District, load_district
 from rightsdesk.app import create_app
-from rightsdesk.migrate import upgrade
 from tests.e2e.browser import assert_accessible, chromium, screenshot
-from tests.helpdesk_support import PASSWORD, OpenedTicket, family_messages, officer, web_ticket
+from tests.factories import PASSWORD, OpenedTicket, family_messages, make_officer, make_ticket
+from tests.support.database import SqliteTemplate
+from tests.support.stack import free_port
 from ticketing.tickets.models import Ticket
 from ticketing.tickets.service import add_timeline_event
 
 OFFICER = "privacy@maplevalley.example.org"
 HOSTILE = '<script>document.title="pwned"</script><img src=x onerror="document.title=\'pwned\'">¿Y mis registros?'
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -51,8 +45,8 @@ class Gateway:
 
 
 @pytest.fixture(scope="module")
-def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
-    port = _free_port()
+def gateway(tmp_path_factory: pytest.TempPathFactory, sqlite_template: SqliteTemplate) -> Iterator[Gateway]:
+    port = free_port()
     data_dir = tmp_path_factory.mktemp("console-browser") / "var"
     data_dir.mkdir()
     settings = Settings(
@@ -62,13 +56,13 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         RIGHTSDESK_ACTIONS_PORT=2,
         RIGHTSDESK_SLA_INTERVAL_SECONDS=0,
     )
-    upgrade(settings.database_url)
+    sqlite_template.migrate(settings.database_url)
     app = create_app(settings)
     factory: sessionmaker[Session] = app.state.session_factory
     district: District = load_district(REPO_ROOT / "knowledge" / "district" / "demo.yml")
-    officer(factory, OFFICER, "district_officer", name="Dana Whitfield")
-    ticket = web_ticket(factory, district, language="es", summary="Quiero ver el expediente de mi hija.")
-    other = web_ticket(factory, district, school_id="cedar", summary="Please correct my son's address.")
+    make_officer(factory, OFFICER, "district_officer", name="Dana Whitfield")
+    ticket = make_ticket(factory, district, language="es", summary="Quiero ver el expediente de mi hija.")
+    other = make_ticket(factory, district, school_id="cedar", summary="Please correct my son's address.")
     with unit_of_work(factory) as db_session:
         add_timeline_event(
             db_session=db_session,

@@ -10,8 +10,6 @@ import pytest
 
 from tests.e2e.conftest import Stack
 
-pytestmark = pytest.mark.e2e
-
 
 def test_healthz_reports_every_component_up(stack: Stack) -> None:
     response = httpx.get(f"{stack.url}/healthz", timeout=10)

@@ -11,16 +11,14 @@ import json
 import re
 
 import httpx
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.e2e.browser import chromium, screenshot
 from tests.e2e.conftest import Stack
+from tests.factories import CSRF_RE
 
-pytestmark = pytest.mark.e2e
-CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 _CHOSEN: dict[object, str] = {}  # the password the demo officer chose, per stack
 
 

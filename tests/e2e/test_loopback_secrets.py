@@ -7,11 +7,8 @@ import json
 
 import httpx
 import psutil
-import pytest
 
 from tests.e2e.conftest import Stack
-
-pytestmark = pytest.mark.e2e
 
 
 def test_no_secret_on_a_command_line_and_no_caller_without_it(stack: Stack) -> None:

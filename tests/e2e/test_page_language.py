@@ -11,8 +11,6 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.e2e.browser import assert_accessible, chromium, screenshot
 from tests.e2e.conftest import Stack
 
-pytestmark = pytest.mark.e2e
-
 
 def answers(driver: WebDriver) -> list[WebDriver]:
     return driver.find_elements(By.CSS_SELECTOR, "#chat-log li.out")

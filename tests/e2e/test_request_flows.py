@@ -30,10 +30,9 @@ from aiosmtpd.smtp import Envelope
 from core.i18n import MONTHS, long_date
 from identity.roster.demo import DEMO_ROSTER_DIR
 from identity.roster.writer import write_export
-from tests.e2e.conftest import RIGHTSDESK, Stack, start_stack
+from tests.e2e.conftest import start_stack
 from tests.fakes.twilio_server import FakeTwilio, free_port
-
-pytestmark = pytest.mark.e2e
+from tests.support.stack import RIGHTSDESK, Stack
 
 PUBLIC_URL = "https://desk.example.org"
 OUR_NUMBER = "+15550001111"
@@ -528,7 +527,7 @@ def test_matched_and_unmatched_details_get_identical_replies_and_only_the_match_
     assert replies["miss"] == replies["hit"] == replies["other"]
     assert "•" not in replies["hit"][0] and "0102013" not in replies["hit"][0] and "@" not in replies["hit"][0]
     env.code_by_sms(family.sms, before_sms)
-    time.sleep(2)
+    env.stack.wait_until_idle()  # nothing more is on its way
     assert env.sms_count(family.sms) == before_sms + 1
     assert len(env.twilio.messages) == before_all + 1 and len(env.mailbox.messages) == before_mail
 
@@ -565,7 +564,7 @@ def test_brute_force_is_locked_out(env: Env) -> None:
     again = WebChat(env, "en")
     again.say(TEXTS["en"]["records"])
     assert TEXTS["en"]["sent"] in again.details(family.parent, family.student, family.typed_dob("en"))
-    time.sleep(2)
+    env.stack.wait_until_idle()  # nothing more is on its way
     assert env.sms_count(family.sms) == before + 1
 
 
@@ -577,7 +576,7 @@ def test_a_parent_of_an_18_year_old_gets_no_code_and_the_student_verifies_himsel
     reply = chat.details("Helen Kim", "Daniel Kim", "May 9 2007" if lang == "en" else "9 de mayo de 2007")
     assert "99.31(a)(8)" in reply and "99.36" in reply
     assert ("belong to the student" in reply) if lang == "en" else ("son del estudiante" in reply)
-    time.sleep(2)
+    env.stack.wait_until_idle()  # nothing more is on its way
     assert env.sms_count(HELEN_SMS) == before_helen
     # The student himself: the code goes to his own number on file.
     student = WebChat(env, lang)
@@ -607,7 +606,7 @@ def test_a_parent_under_a_court_order_gets_no_code_and_the_office_is_told(env: E
     before = env.sms_count(CARMEN_SMS)
     reply = chat.details("Carmen Ortega", "Sofía Ramírez Ortega", "September 3 2014")
     assert TEXTS["en"]["sent"] in reply
-    time.sleep(2)
+    env.stack.wait_until_idle()  # nothing more is on its way
     assert env.sms_count(CARMEN_SMS) == before
     chat.press("I didn't get a code")
     assert "Verify another way" in chat.buttons()
@@ -742,7 +741,7 @@ def test_over_sms_a_code_goes_only_to_the_number_on_file(env: Env) -> None:
     (reply,) = sms_turn(env, stranger, "4/17/2013")
     assert TEXTS["en"]["sent"] in reply and not CODE.search(reply)
     env.code_by_sms(ANA_SMS, before)
-    time.sleep(1)
+    env.stack.wait_until_idle()  # nothing more is on its way
     assert not any(CODE.search(body) for body in env.twilio.sent_to(stranger))
 
 
@@ -776,7 +775,7 @@ def _stored_text(path: Path) -> str:
 def test_no_date_of_birth_code_student_id_or_phone_number_is_stored_or_logged(env: Env) -> None:
     """Runs after the flows above: every database and log of the stack, searched for what the families typed."""
     assert env.codes, "the flows above sent codes"
-    time.sleep(2)  # the outbox has sent the last messages (a code is kept encrypted, then removed once sent)
+    env.stack.wait_until_idle()  # the outbox has sent the last messages (a code is kept encrypted, removed once sent)
     chat = WebChat(env, "en")
     chat.say(TEXTS["en"]["records"])
     chat.details("Kevin Tran", "Minh Tran", "4/18/2013")

@@ -24,9 +24,10 @@ from channels.rasa_client import RasaClient
 from core.settings import REPO_ROOT, Settings
 from rightsdesk.launcher import rasa_command, secrets_env, write_endpoints
 from rightsdesk.model import ensure_model, rasa_env
-from tests.conftest import POSTGRES_ADMIN_URL, _postgres_available
-from tests.e2e.conftest import Stack, free_port, start_stack
+from tests.e2e.conftest import start_stack
 from tests.services import service_missing
+from tests.support.database import POSTGRES_ADMIN_URL, postgres_available
+from tests.support.stack import Stack, free_port
 
 REDIS = ("127.0.0.1", 6379)
 
@@ -90,7 +91,7 @@ def wait_for_rasa(url: str, token: str, process: subprocess.Popen[bytes], log: P
 
 @pytest.fixture(scope="module")
 def scale_out(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaleOut]:
-    if not _postgres_available() or not redis_available():
+    if not postgres_available() or not redis_available():
         service_missing("the scale-out test needs PostgreSQL and Redis on 127.0.0.1")
     run_id = uuid.uuid4().hex[:12]
     app_db, tracker_db, prefix = f"rd_scale_{run_id}", f"rd_scale_{run_id}_rasa", f"rdscale{run_id}"

@@ -16,10 +16,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.e2e.conftest import Stack, start_stack
+from tests.e2e.conftest import start_stack
 from tests.fakes.twilio_server import FakeTwilio, new_sid
-
-pytestmark = pytest.mark.e2e
+from tests.support.stack import Stack
 
 PUBLIC_URL = "https://sms-desk.example.org"
 OUR_NUMBER = "+15550001111"
@@ -115,7 +114,7 @@ def test_stop_help_and_start_in_both_languages(sms_stack: Stack, fake: FakeTwili
     text(sms_stack, fake, number, "hola")
     text(sms_stack, fake, number, "COMENZAR")
     assert "Volverá a recibir nuestros mensajes" in replies(fake, number, 5)[4]
-    time.sleep(2)
+    sms_stack.wait_until_idle()  # nothing more is on its way (nothing answered "hello" or "hola")
     assert len(fake.sent_to(number)) == 5
 
 
@@ -134,7 +133,7 @@ def test_a_redelivered_message_is_answered_once_and_a_forged_one_is_refused(sms_
         timeout=10,
     )
     assert forged.status_code == internal.status_code == 403
-    time.sleep(3)
+    sms_stack.wait_until_idle()  # nothing more is on its way (the redelivery is not answered again)
     assert len(fake.sent_to(number)) == 1
 
 

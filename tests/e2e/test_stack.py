@@ -10,9 +10,8 @@ import httpx
 import psutil
 import pytest
 
-from tests.e2e.conftest import Stack, start_stack
-
-pytestmark = pytest.mark.e2e
+from tests.e2e.conftest import start_stack
+from tests.support.stack import Stack
 
 
 def test_a_second_stack_runs_beside_the_first_and_ctrl_c_leaves_nothing_behind(stack: Stack, tmp_path: Path) -> None:

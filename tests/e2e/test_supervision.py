@@ -15,13 +15,12 @@ from typing import Any
 
 import httpx
 import psutil
-import pytest
 
 from core import messages as catalogue
 from core.i18n import LANGUAGES
-from tests.e2e.conftest import Stack, start_stack
+from tests.e2e.conftest import start_stack
+from tests.support.stack import Stack
 
-pytestmark = pytest.mark.e2e
 # Each followed by the privacy office's contact.
 NOTICES = tuple(catalogue.message("chat.saved_notice", lang) for lang in LANGUAGES)
 
@@ -56,7 +55,7 @@ def wait_all_answered(stack: Stack, session: str, timeout: float = 300.0) -> dic
         answers = real_answers(stack, session)
         if answers and all(answers.values()):
             return answers
-        time.sleep(2)
+        time.sleep(0.5)
     raise AssertionError(f"not every message was answered: {real_answers(stack, session)}")
 
 
