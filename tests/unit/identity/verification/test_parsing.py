@@ -108,7 +108,7 @@ NAME_PROMPTS = ("utter_ask_requester_name", "utter_ask_student_name", "utter_nam
 def test_the_name_prompts_ask_for_a_name_as_the_school_has_it_not_a_full_name(response: str) -> None:
     # Review E19: "nombre completo" / "full name" leads a parent to type every given name and both surnames, and
     # a word the roster lacks fails the match above without a word to the family.
-    domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "bot/domain/requests.yml").read_text("utf-8"))
+    domain = yaml.safe_load((Path(__file__).resolve().parents[4] / "bot/domain/requests.yml").read_text("utf-8"))
     variants = domain["responses"][response]
     assert {"es", None} <= {
         next((c["value"] for c in v.get("condition", []) if c["name"] == "language"), None) for v in variants
