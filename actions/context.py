@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from actions.slots import CHANNEL_METADATA, LANGUAGE
+from flows.transaction import Flow, in_one_transaction
 from knowledge.service import KnowledgeService
 
 # Every table's model, so foreign keys between modules resolve (an outbox row names a conversation).
@@ -16,6 +17,8 @@ from rightsdesk import models as _all_models  # noqa: F401
 from rightsdesk.process_keys import configure_keys
 from rightsdesk.settings import Settings, get_settings
 from ticketing.database import make_engine, make_session_factory
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,11 @@ def set_context(context: ActionContext | None) -> None:
     global _context
     with _lock:
         _context = context
+
+
+def run_flow(flow: Flow[T]) -> T:
+    """Run one use case (its arguments bound) in one transaction; raises ``flows.transaction.DeskUnavailable``."""
+    return in_one_transaction(get_context().session_factory, flow)
 
 
 def language_of(tracker: Any) -> str:

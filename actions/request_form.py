@@ -20,11 +20,12 @@ from actions import answers
 from actions import slots as s
 from actions.context import get_context, language_of
 from actions.verification import OFFICE, STOPPED, expect, validate_birth_date, validate_code
+from flows.family import IDENTITY_CATEGORIES
 from ticketing.tickets.enums import CATEGORY_LABELS, TicketCategory
 
-# Requests about a student's records: the requester's identity is verified first.
-VERIFIED_CATEGORIES = frozenset({"records", "correction", "directory_optout", "consent", "status"})
 STATUS = "status"
+# Requests about a student's records (and following them): the requester's identity is verified first.
+VERIFIED_CATEGORIES = frozenset({category.value for category in IDENTITY_CATEGORIES} | {STATUS})
 STATUS_LABEL = {"en": "check a request", "es": "ver cómo va una solicitud"}
 # An answer that is clearly one of these (another request, a question, a code problem) is not taken as the answer
 # to a short question (a name, a choice, a date, a code): the form hands the turn to that rule instead.

@@ -1,9 +1,9 @@
 """Human handoff: bring in a person, let an officer take the conversation over, and hand it back.
 
-- :func:`bring_in_a_person` — the assistant failed to understand twice in a row (the gateway detects it, see
-  :mod:`channels.fallback`): a ticket of category ``question`` is opened and routed (or the open one is reused) and
-  the family is told what happens next and by when. Asking for a person ("talk to a person") is the assistant's
-  own ``action_handoff``, which opens the same kind of ticket.
+- :func:`person_brought_in` — what the family is told when the assistant failed to understand twice in a row
+  (the gateway detects it, see :mod:`channels.fallback`, and runs :func:`flows.family.bring_in_a_person`: the
+  conversation's open ``question`` ticket, or a new one). Asking for a person ("talk to a person") is the
+  assistant's own ``action_handoff``, which runs the same use case.
 - :func:`take_over` — an officer takes the conversation of a ticket: from now on the assistant stays silent and
   the family's messages go to the ticket's timeline (:func:`channels.chat.record_family_message`); officer
   replies reach the family through :func:`channels.delivery.send_to_family`. The caller also pauses the Rasa
@@ -21,13 +21,12 @@ from sqlalchemy.orm import Session
 from actions.formatting import long_date
 from channels.delivery import send_to_family
 from channels.models import Conversation
-from knowledge.district import District
+from flows.family import PersonBroughtIn
 from ticketing.database import utcnow
-from ticketing.tickets.enums import Channel, TicketStatus
+from ticketing.tickets.enums import TicketStatus
 from ticketing.tickets.models import Ticket
-from ticketing.tickets.service import add_timeline_event, ask_for_a_person
+from ticketing.tickets.service import add_timeline_event
 
-NOT_UNDERSTOOD_SUMMARY = "The assistant did not understand two messages in a row; the family needs a person."
 PERSON_BROUGHT_IN = {
     "en": "I'm sorry I could not understand. I have asked a person in the privacy office to help you. Your "
     "reference number is {reference}. They will answer you here by {due_date}, during office hours. Until then "
@@ -65,19 +64,11 @@ def _lang(conversation: Conversation) -> str:
     return "es" if conversation.language == "es" else "en"
 
 
-def bring_in_a_person(*, db_session: Session, conversation: Conversation, district: District, language: str) -> str:
-    """Open (or reuse) a ``question`` ticket for this conversation; returns what to tell the family."""
+def person_brought_in(person: PersonBroughtIn, language: str) -> str:
+    """What to tell the family after the assistant brought in a person (a new ticket, or the open one)."""
     lang = "es" if language == "es" else "en"
-    ticket, reused = ask_for_a_person(
-        db_session=db_session,
-        district=district,
-        channel=Channel(conversation.channel),
-        language=lang,
-        requester_ref=conversation.rasa_sender,
-        summary=NOT_UNDERSTOOD_SUMMARY,
-    )
-    text = PERSON_ALREADY_ASKED if reused else PERSON_BROUGHT_IN
-    return text[lang].format(reference=ticket.reference, due_date=long_date(ticket.due_on, lang))
+    text = PERSON_ALREADY_ASKED if person.reused else PERSON_BROUGHT_IN
+    return text[lang].format(reference=person.reference, due_date=long_date(person.due_on, lang))
 
 
 def conversation_of(*, db_session: Session, ticket: Ticket) -> Conversation | None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from knowledge.district import District
@@ -355,6 +355,28 @@ def tickets_for_requester(*, db_session: Session, requester_ref: str) -> Sequenc
     """The tickets opened from one conversation, newest first."""
     return db_session.scalars(
         select(Ticket).where(Ticket.requester_ref == requester_ref).order_by(Ticket.id.desc())
+    ).all()
+
+
+def family_requests(
+    *, db_session: Session, requester_person_id: int, student_person_id: int, requester_ref: str, limit: int = 10
+) -> Sequence[Ticket]:
+    """What a verified family may follow, newest first (purged tickets are gone).
+
+    The tickets opened under the requester's roster identity for that student, and those opened from their
+    conversation (``requester_ref``).
+    """
+    return db_session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.purged_at.is_(None),
+            or_(
+                and_(Ticket.requester_person_id == requester_person_id, Ticket.student_person_id == student_person_id),
+                Ticket.requester_ref == requester_ref,
+            ),
+        )
+        .order_by(Ticket.id.desc())
+        .limit(limit)
     ).all()
 
 
