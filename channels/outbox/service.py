@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, aliased
 from channels.contacts import contact_hash, decrypt, encrypt, normalize_email, normalize_phone
 from channels.outbox.models import FINAL_STATUSES, PROBLEM_STATUSES, OutboxKind, OutboxMessage, OutboxStatus
 from channels.sms.models import SmsOptOut
+from knowledge.district import RetentionPeriods
 from ticketing.database import utcnow
 
 MAX_SMS_CHARS = 1600
@@ -333,11 +334,12 @@ def purge_finished(*, db_session: Session, older_than: datetime) -> int:
     return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
-def purge(*, db_session: Session, older_than: datetime, dry_run: bool = False) -> dict[str, int]:
-    """Retention: finished messages (sent, delivered, failed) last touched before ``older_than``; returns counts.
+def purge(*, db_session: Session, now: datetime, policy: RetentionPeriods, dry_run: bool = False) -> dict[str, int]:
+    """Retention: finished messages (sent, delivered, failed) untouched for ``policy.conversation_days``; counts.
 
     Queued messages and those being sent stay whatever their age: they have not left yet.
     """
+    older_than = now - timedelta(days=policy.conversation_days)
     if dry_run:
         finished = OutboxMessage.status.not_in([OutboxStatus.queued, OutboxStatus.sending])
         count = db_session.scalar(
