@@ -52,37 +52,14 @@ def enqueue(
     subject: str | None = None,
     ticket_id: int | None = None,
     conversation_id: int | None = None,
+    opt_out_notice: bool = False,
     sensitive: bool = False,
 ) -> OutboxMessage:
     """Queue an SMS (``to`` a phone number) or an email (``to`` an address, with a ``subject``) for sending.
 
     ``sensitive``: the text is a secret (a one-time code): kept encrypted and removed once the message has left.
+    ``opt_out_notice``: the confirmation of a STOP, which goes out despite it.
     """
-    return queue_message(
-        db_session=db_session,
-        kind=kind,
-        to=to,
-        body=body,
-        subject=subject,
-        ticket_id=ticket_id,
-        conversation_id=conversation_id,
-        sensitive=sensitive,
-    )
-
-
-def queue_message(
-    *,
-    db_session: Session,
-    kind: str,
-    to: str,
-    body: str,
-    subject: str | None = None,
-    ticket_id: int | None = None,
-    conversation_id: int | None = None,
-    opt_out_notice: bool = False,
-    sensitive: bool = False,
-) -> OutboxMessage:
-    """:func:`enqueue`, plus ``opt_out_notice``: the confirmation of a STOP, which goes out despite it."""
     try:
         message_kind = OutboxKind(kind)
     except ValueError as exc:

@@ -24,7 +24,7 @@ from channels.chat import record_family_message
 from channels.contacts import contact_hash, encrypt
 from channels.conversations import record_inbound, record_outbound, start_conversation
 from channels.models import Conversation
-from channels.outbox.service import queue_message
+from channels.outbox.service import enqueue
 from channels.sms.keywords import START, STOP, Keyword, classify
 from channels.sms.models import SmsInbound, SmsOptOut
 from channels.sms.outbound import queue_sms_to_conversation
@@ -165,7 +165,7 @@ def _keyword(
             return "ignored"  # confirmed once already
         db_session.add(SmsOptOut(contact_hash=key, keyword=keyword.word[:16], opted_out_at=utcnow()))
         reply = STOP_CONFIRMED[lang].format(**names)
-        queue_message(
+        enqueue(
             db_session=db_session,
             kind="sms",
             to=sms.from_number,
@@ -182,14 +182,12 @@ def _keyword(
             db_session.delete(opted_out)
             db_session.flush()
         reply = START_CONFIRMED[lang].format(**names)
-        queue_message(
-            db_session=db_session, kind="sms", to=sms.from_number, body=reply, conversation_id=conversation_id
-        )
+        enqueue(db_session=db_session, kind="sms", to=sms.from_number, body=reply, conversation_id=conversation_id)
         _note(db_session, conversation, sms.body, reply)
         return "start"
     reply = help_text(district, lang)
     # HELP is answered even for a number that opted out (carriers require it); it does not opt them back in.
-    queue_message(
+    enqueue(
         db_session=db_session,
         kind="sms",
         to=sms.from_number,
@@ -223,7 +221,7 @@ def record_limited_sms(
         return None
     language = conversation.language if conversation else "en"
     if notice is not None and db_session.get(SmsOptOut, contact_hash(sms.from_number)) is None:
-        queue_message(
+        enqueue(
             db_session=db_session,
             kind="sms",
             to=sms.from_number,
