@@ -77,6 +77,11 @@ def find_conversation(
     return conversation
 
 
+def conversation_for_sender(*, db_session: Session, sender_id: str) -> Conversation | None:
+    """The conversation Rasa knows as ``sender_id`` (a ticket's ``requester_ref``); None once it was purged."""
+    return db_session.scalar(select(Conversation).where(Conversation.rasa_sender == sender_id))
+
+
 def end_conversation(*, db_session: Session, conversation: Conversation, now: datetime | None = None) -> None:
     """The family ended the conversation: its session id stops working (shared devices)."""
     conversation.ended_at = now or utcnow()

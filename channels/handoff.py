@@ -15,17 +15,17 @@ Services take ``db_session`` and never commit.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from actions.formatting import long_date
+from channels.conversations import conversation_for_sender
 from channels.delivery import send_to_family
 from channels.models import Conversation
 from flows.family import PersonBroughtIn
 from ticketing.database import utcnow
-from ticketing.tickets.enums import TicketStatus
 from ticketing.tickets.models import Ticket
 from ticketing.tickets.service import add_timeline_event
+from ticketing.tickets.state import TERMINAL
 
 PERSON_BROUGHT_IN = {
     "en": "I'm sorry I could not understand. I have asked a person in the privacy office to help you. Your "
@@ -53,7 +53,6 @@ OFFICER_LEFT = {
     "es": "La oficina de privacidad devolvió esta conversación al asistente. Su solicitud {reference} sigue "
     "abierta. Puede seguir haciendo preguntas aquí.",
 }
-_CLOSED = frozenset({TicketStatus.closed, TicketStatus.rejected})
 
 
 class HandoffError(ValueError):
@@ -73,7 +72,7 @@ def person_brought_in(person: PersonBroughtIn, language: str) -> str:
 
 def conversation_of(*, db_session: Session, ticket: Ticket) -> Conversation | None:
     """The conversation a ticket came from (it may have been purged)."""
-    return db_session.scalar(select(Conversation).where(Conversation.rasa_sender == ticket.requester_ref))
+    return conversation_for_sender(db_session=db_session, sender_id=ticket.requester_ref)
 
 
 def take_over(*, db_session: Session, ticket: Ticket, officer_email: str, officer_name: str) -> Conversation:
@@ -81,7 +80,7 @@ def take_over(*, db_session: Session, ticket: Ticket, officer_email: str, office
     conversation = conversation_of(db_session=db_session, ticket=ticket)
     if conversation is None:
         raise HandoffError("This request's conversation no longer exists; reply by another way.")
-    if ticket.status in _CLOSED:
+    if ticket.status in TERMINAL:
         raise HandoffError("This request is closed; reopen it before taking over the conversation.")
     if conversation.handoff_officer == officer_email and conversation.handoff_ticket_id == ticket.id:
         return conversation

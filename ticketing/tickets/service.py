@@ -398,7 +398,7 @@ def family_requests(
 
 def queue(*, db_session: Session, assignee_email: str | None = None) -> Sequence[Ticket]:
     """Open tickets by due date (all of them, or one assignee's)."""
-    stmt = select(Ticket).where(Ticket.status.not_in([TicketStatus.closed, TicketStatus.rejected]))
+    stmt = select(Ticket).where(Ticket.status.not_in(TERMINAL))
     if assignee_email:
         stmt = stmt.where(Ticket.assignee_email == assignee_email)
     return db_session.scalars(stmt.order_by(Ticket.due_on, Ticket.id)).all()
