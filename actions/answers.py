@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from actions import slots as s
-from identity.verification.names import fold, looks_like_full_name
+from identity.names import fold, looks_like_full_name
 
 MAX_TEXT = 1000
 MIN_TEXT = 3

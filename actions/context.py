@@ -8,15 +8,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
+# The outbox rows the actions queue name a conversation; its table must be known for the foreign key to resolve.
+import conversations.models  # noqa: F401
 from actions.slots import CHANNEL_METADATA, LANGUAGE
+from core import bootstrap
+from core.settings import Settings, get_settings
 from flows.transaction import Flow, in_one_transaction
 from knowledge.service import KnowledgeService
-
-# Every table's model, so foreign keys between modules resolve (an outbox row names a conversation).
-from rightsdesk import models as _all_models  # noqa: F401
-from rightsdesk.process_keys import configure_keys
-from rightsdesk.settings import Settings, get_settings
-from ticketing.database import make_engine, make_session_factory
 
 T = TypeVar("T")
 
@@ -40,12 +38,11 @@ def get_context() -> ActionContext:
     with _lock:
         if _context is None:
             settings = get_settings()
-            # Keys for sealed identity values, the contacts the outbox stores and the audit chain.
-            configure_keys(settings.secret_key)
+            kernel = bootstrap(settings)  # kept for the life of the process
             _context = ActionContext(
                 settings=settings,
                 knowledge=KnowledgeService(settings.district_file, settings.public_url),
-                session_factory=make_session_factory(make_engine(settings.database_url)),
+                session_factory=kernel.session_factory,
             )
         return _context
 

@@ -26,8 +26,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from channels.language import detect_language
+from core.settings import Settings
 from rightsdesk.model import rasa_env
-from rightsdesk.settings import Settings
 
 
 def load_examples() -> list[tuple[str, str]]:

@@ -35,12 +35,12 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text
 
-from identity import vault
+from core import secrets as vault
+from core.db import make_engine, make_session_factory, unit_of_work
 from identity.roster.oneroster import read_roster
 from identity.roster.service import ImportSummary, import_roster
 from identity.roster.writer import write_export
 from rightsdesk.migrate import upgrade
-from ticketing.database import make_engine, make_session_factory, unit_of_work
 
 SCHOOLS = ["mvhs", "cedar", "birch"]
 GIVEN = ["Mateo", "Sofía", "José Luis", "Ana María", "Emma", "Liam", "Noah", "Olivia", "Camila", "Iñaki", "Zoë"]

@@ -16,8 +16,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from core.settings import Settings
 from rightsdesk.model import rasa_env
-from rightsdesk.settings import Settings
 
 
 def train(args: list[str]) -> float:

@@ -1,1 +1,1 @@
-"""The public edge: web chat, SMS, language, the conversation with Rasa, the outbox."""
+"""The public edge: web chat, SMS, language, the conversation with Rasa, human handoff."""

@@ -38,18 +38,18 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from channels.conversations import pending_messages, record_inbound, record_outbound
 from channels.fallback import FallbackDetector
 from channels.handoff import person_brought_in
 from channels.language import detect_language
-from channels.models import Conversation, ConversationMessage
 from channels.rasa_client import BotMessage, RasaClient, RasaUnavailable
-from channels.redact import redact
 from channels.sms.outbound import queue_sms_replies
+from conversations.models import Conversation, ConversationMessage
+from conversations.redact import redact
+from conversations.service import pending_messages, record_inbound, record_outbound
+from core.db import unit_of_work, utcnow
 from flows.family import PersonAsked, bring_in_a_person
 from identity.verification.service import hold_answer
 from knowledge.district import District
-from ticketing.database import unit_of_work, utcnow
 from ticketing.tickets.enums import Channel
 from ticketing.tickets.models import Ticket
 from ticketing.tickets.service import add_timeline_event

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
@@ -19,11 +20,12 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from channels.handoff import HandoffError, hand_back, take_over
-from channels.outbox.service import OutboxError, failed_messages, masked_recipient, requeue
 from channels.rasa_client import RasaClient, RasaUnavailable
-from channels.redact import redact
+from conversations.redact import redact
+from core.deps import DB
+from core.pages import add_templates
+from outbox.service import OutboxError, failed_messages, masked_recipient, requeue
 from ticketing.console.deps import (
-    DB,
     ConsoleError,
     ConsoleUser,
     CurrentOfficer,
@@ -36,6 +38,8 @@ from ticketing.officers.models import OfficerRole
 from ticketing.tickets.models import Ticket
 
 log = logging.getLogger(__name__)
+# The console pages of the outbox and the ticket-page hook live beside the chat page.
+add_templates(Path(__file__).parent / "webchat" / "templates")
 router = APIRouter(prefix="/console", tags=["console"])
 outbox_officer = require_officer(OfficerRole.administrator, OfficerRole.district_officer)
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from channels.contacts import UnreadableContact, decrypt, encrypt
-from channels.conversations import conversation_for_sender, record_outbound
 from channels.sms.outbound import queue_office_message
+from conversations.service import conversation_for_sender, record_outbound
+from core.contacts import UnreadableContact, decrypt, encrypt
 
 # Where a link with a live token goes in a stored message; the token itself is kept sealed (review F6).
 LINK_MARKER = "[link]"

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from actions.formatting import long_date
-from channels.conversations import conversation_for_sender
 from channels.delivery import send_to_family
-from channels.models import Conversation
+from conversations.models import Conversation
+from conversations.service import conversation_for_sender
+from core.db import utcnow
 from flows.family import PersonBroughtIn
-from ticketing.database import utcnow
+from ticketing.family.messages import long_date
 from ticketing.tickets.models import Ticket
 from ticketing.tickets.service import add_timeline_event
 from ticketing.tickets.state import TERMINAL

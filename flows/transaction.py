@@ -15,7 +15,7 @@ from typing import Protocol, TypeVar
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ticketing.database import unit_of_work
+from core.db import unit_of_work
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

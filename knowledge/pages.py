@@ -6,18 +6,20 @@ Per language, each article at a stable URL ``/rights/<lang>/<id>``; semantic HTM
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse
 
+from core.pages import add_templates, page_language, render_page
+from knowledge.deps import get_knowledge
 from knowledge.service import KnowledgeService
-from rightsdesk.deps import get_knowledge
-from rightsdesk.web import page_language, render_page
 from ticketing.family.messages import MONTHS
 from ticketing.tickets.enums import CATEGORY_LABELS
 
 router = APIRouter(tags=["pages"])
+add_templates(Path(__file__).parent / "templates")
 
 TEXT = {
     "en": {

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-from rightsdesk.models import Base
-from rightsdesk.settings import get_settings
-from ticketing.database import make_engine
+from core.db import make_engine
+from core.settings import get_settings
+from rightsdesk.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,1 +1,4 @@
-"""Composition root: settings, the CLI, the ASGI app assembly and the process launcher."""
+"""Composition root: the CLI, the ASGI app assembly, the process launcher and the registry of every table.
+
+It only composes and starts; nothing below it imports it (``tests/unit/test_import_direction.py``).
+"""

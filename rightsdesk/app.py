@@ -26,14 +26,13 @@ from channels.sms import webhook as sms_webhook
 from channels.webchat import api as chat_api
 from channels.webchat import events as chat_events
 from channels.webchat import views as chat_views
+from core import bootstrap
+from core.settings import Settings, get_settings
 from knowledge import pages as knowledge_pages
 from knowledge.service import KnowledgeService
 from rightsdesk import health
 from rightsdesk.edge import install_edge
-from rightsdesk.process_keys import configure_keys
-from rightsdesk.settings import Settings, get_settings
 from ticketing.console import install as install_console
-from ticketing.database import make_engine, make_session_factory
 from ticketing.officers.service import with_generated_passwords
 from ticketing.sla.runner import periodic as sla_periodic
 
@@ -101,19 +100,19 @@ def create_app(settings: Settings) -> FastAPI:
                 await sla
             await app.state.transcript_watcher.stop()
             await app.state.rasa.close()
-            app.state.engine.dispose()
+            app.state.kernel.close()
 
     # No public schema (review F19): the routes are documented in the README, not advertised to the internet.
     app = FastAPI(title="Family Data Rights Desk", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
-    engine = make_engine(settings.database_url)
+    kernel = bootstrap(settings)
+    app.state.kernel = kernel
     app.state.settings = settings
-    app.state.engine = engine
-    app.state.session_factory = make_session_factory(engine)
+    app.state.engine = kernel.engine
+    app.state.session_factory = kernel.session_factory
     app.state.knowledge = KnowledgeService(settings.district_file, settings.public_url)
     app.state.rasa = RasaClient(
         settings.rasa_urls, settings.rasa_token, settings.rasa_timeout_seconds, actions_url=settings.actions_url
     )
-    configure_keys(settings.secret_key)
     app.state.chat = ChatService(
         app.state.session_factory, app.state.rasa, district=lambda: app.state.knowledge.district
     )

@@ -2,8 +2,9 @@
 
 Commands: ``run`` (the whole stack), ``outbox-worker``, ``migrate``, ``train``, ``kb validate``, ``kb search``,
 ``kb review-due``, ``officer add``; the help desk's
-``officer disable|enable|reset-password|set-role|set-schools|totp``, ``sla run``, ``audit verify|checkpoint``,
-``purge`` (``ticketing.cli``); ``roster import`` (``identity.roster.cli``).
+``officer disable|enable|reset-password|set-role|set-schools|totp``, ``sla run``, ``audit verify|checkpoint``
+(``ticketing.cli``); ``roster import`` (``identity.roster.cli``); ``purge`` (every domain, :mod:`rightsdesk.retention`).
+Every command starts with :func:`core.bootstrap`.
 Bad input gets a clear message on standard error and exit status 2; nothing is changed. Every command (and every
 process ``run`` starts) creates files readable by their owner only (``umask 077``).
 """
@@ -18,9 +19,9 @@ from datetime import date
 
 from pydantic import ValidationError
 
+from core.files import private_umask
+from core.settings import Settings, get_settings
 from identity.roster import cli as roster_cli
-from rightsdesk.files import private_umask
-from rightsdesk.settings import Settings, get_settings
 from ticketing import cli as helpdesk_cli
 
 
@@ -41,7 +42,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_outbox_worker(args: argparse.Namespace) -> int:
     """Send the outbox's SMS and email until stopped."""
-    from channels.outbox.worker import main as outbox_worker
+    from outbox.worker import main as outbox_worker
+    from rightsdesk import tables  # noqa: F401 - every table, so the outbox's foreign keys resolve
 
     return outbox_worker(_settings())
 
@@ -63,7 +65,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Apply database migrations."""
-    from rightsdesk.files import private_dir
+    from core.files import private_dir
     from rightsdesk.migrate import grant_application_role, upgrade
 
     settings = _settings()
@@ -156,20 +158,19 @@ def cmd_kb_search(args: argparse.Namespace) -> int:
 
 def cmd_officer_add(args: argparse.Namespace) -> int:
     """Create an officer account; the password (temporary: changed at the first sign-in) is read from stdin."""
+    from core import bootstrap
+    from core.db import unit_of_work
     from knowledge.district import load_district
-    from rightsdesk.process_keys import configure_keys
     from ticketing.cli import cli_actor
-    from ticketing.database import make_engine, make_session_factory, unit_of_work
     from ticketing.officers.models import OfficerRole, PasswordOrigin
     from ticketing.officers.service import OfficerError, add_officer
 
     settings = _settings()
-    configure_keys(settings.secret_key)
     password = sys.stdin.readline().rstrip("\n")
     district = load_district(settings.district_file)
-    engine = make_engine(settings.database_url)
+    kernel = bootstrap(settings)
     try:
-        with unit_of_work(make_session_factory(engine)) as db_session:
+        with unit_of_work(kernel.session_factory) as db_session:
             officer = add_officer(
                 db_session=db_session,
                 email=args.email,
@@ -186,7 +187,24 @@ def cmd_officer_add(args: argparse.Namespace) -> int:
         print(f"rightsdesk: {exc}", file=sys.stderr)
         return 2
     finally:
-        engine.dispose()
+        kernel.close()
+    return 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Destroy personal data past the retention periods (or, with --dry-run, show what would go)."""
+    from core import bootstrap
+    from knowledge.district import load_district
+    from rightsdesk.retention import purge_everything
+
+    settings = _settings()
+    district = load_district(settings.district_file)
+    with bootstrap(settings) as kernel:
+        run = purge_everything(
+            settings=settings, district=district, factory=kernel.session_factory, dry_run=args.dry_run
+        )
+    for line in run.lines():
+        print(line)
     return 0
 
 
@@ -222,7 +240,10 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", required=True, choices=["administrator", "district_officer", "school_contact"])
     add.add_argument("--school", action="append", help="school id (repeat for several)")
     add.set_defaults(func=cmd_officer_add)
-    helpdesk_cli.register(sub, officer, _settings)  # sla run, officer lifecycle and totp, audit, purge
+    helpdesk_cli.register(sub, officer, _settings)  # sla run, officer lifecycle and totp, audit
+    purge = sub.add_parser("purge", help="destroy personal data past the retention periods")
+    purge.add_argument("--dry-run", action="store_true", help="show what would be destroyed; change nothing")
+    purge.set_defaults(func=cmd_purge)
     roster_cli.register(sub, _settings)  # roster import
     return parser
 

@@ -3,7 +3,7 @@
 - The client's address is the connecting one, unless that is one of ``RIGHTSDESK_TRUSTED_PROXIES``: then it is
   the first untrusted address of ``X-Forwarded-For``, read from the right (uvicorn's own ProxyHeadersMiddleware,
   applied inside the app so every deployment and test reads it the same way; the launcher gives uvicorn the same
-  list). :func:`client_key` is what limits count: an IPv4 address, or an IPv6 /64 (one subscriber's block).
+  list). What limits count is :func:`core.client_address.client_key`.
 - :class:`BodySizeLimit` counts the bytes of every request body as they stream in, chunked bodies included, and
   answers 413 once a route's limit is passed: ``RIGHTSDESK_MAX_BODY_BYTES`` for the chat API, the SMS webhooks
   and ordinary forms, the attachment limit plus room for the form for console uploads. A declared
@@ -12,38 +12,17 @@
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from collections.abc import Callable
 from typing import Any
 
 from starlette.exceptions import HTTPException
-from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from rightsdesk.settings import Settings
+from core.settings import Settings
 
 # Room for the form's other fields and the multipart framing around a file of the maximum size.
 FORM_OVERHEAD_BYTES = 64_000
-
-
-def client_address(connection: HTTPConnection) -> str:
-    """The client's address (already taken from X-Forwarded-For when the peer is a trusted proxy)."""
-    return connection.client.host if connection.client else "unknown"
-
-
-def client_key(connection: HTTPConnection) -> str:
-    """What limits count for this client: its IPv4 address, or its IPv6 /64."""
-    address = client_address(connection)
-    try:
-        parsed = ipaddress.ip_address(address)
-    except ValueError:
-        return address[:64]
-    if isinstance(parsed, ipaddress.IPv6Address):
-        if parsed.ipv4_mapped is not None:
-            return str(parsed.ipv4_mapped)
-        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
-    return str(parsed)
 
 
 def body_limit(settings: Settings, path: str, content_type: str) -> int:

@@ -35,12 +35,12 @@ import httpx
 import yaml
 from sqlalchemy.engine import make_url
 
-from rightsdesk.files import private_dir, write_private
+from core import bootstrap
+from core.db import unit_of_work
+from core.files import private_dir, write_private
+from core.settings import REPO_ROOT, Settings
 from rightsdesk.migrate import grant_application_role, upgrade
 from rightsdesk.model import BOT_DIR, ensure_model, rasa_env
-from rightsdesk.process_keys import configure_keys
-from rightsdesk.settings import REPO_ROOT, Settings
-from ticketing.database import make_engine, make_session_factory, unit_of_work
 from ticketing.officers.models import OfficerRole, PasswordOrigin
 from ticketing.officers.service import add_officer, find_officer, give_generated_password, with_generated_passwords
 
@@ -155,40 +155,32 @@ def ensure_demo_officer(settings: Settings) -> tuple[str, str | None] | None:
     (settings.data_dir / "demo-officer.json").unlink(missing_ok=True)  # earlier versions kept it there in clear
     if settings.environment != "development" or not settings.embedded_database:
         return None
-    engine = make_engine(settings.database_url)
-    try:
-        with unit_of_work(make_session_factory(engine)) as db_session:
-            officer = find_officer(db_session=db_session, email=DEMO_OFFICER_EMAIL)
-            password = secrets.token_urlsafe(12)
-            if officer is None:
-                add_officer(
-                    db_session=db_session,
-                    email=DEMO_OFFICER_EMAIL,
-                    name="Dana Whitfield (demo)",
-                    role=OfficerRole.district_officer,
-                    password=password,
-                    password_origin=PasswordOrigin.generated,
-                    actor=DEMO_ACTOR,
-                )
-                return DEMO_OFFICER_EMAIL, password
-            if officer.active and officer.password_origin is PasswordOrigin.generated:
-                give_generated_password(db_session=db_session, officer=officer, password=password, actor=DEMO_ACTOR)
-                return DEMO_OFFICER_EMAIL, password
-            return DEMO_OFFICER_EMAIL, None
-    finally:
-        engine.dispose()
+    with bootstrap(settings) as kernel, unit_of_work(kernel.session_factory) as db_session:
+        officer = find_officer(db_session=db_session, email=DEMO_OFFICER_EMAIL)
+        password = secrets.token_urlsafe(12)
+        if officer is None:
+            add_officer(
+                db_session=db_session,
+                email=DEMO_OFFICER_EMAIL,
+                name="Dana Whitfield (demo)",
+                role=OfficerRole.district_officer,
+                password=password,
+                password_origin=PasswordOrigin.generated,
+                actor=DEMO_ACTOR,
+            )
+            return DEMO_OFFICER_EMAIL, password
+        if officer.active and officer.password_origin is PasswordOrigin.generated:
+            give_generated_password(db_session=db_session, officer=officer, password=password, actor=DEMO_ACTOR)
+            return DEMO_OFFICER_EMAIL, password
+        return DEMO_OFFICER_EMAIL, None
 
 
 def generated_password_refusal(settings: Settings) -> str | None:
     """In production, why the stack must not start (officers whose password the desk generated), or None."""
     if settings.environment != "production":
         return None
-    engine = make_engine(settings.database_url)
-    try:
-        with make_session_factory(engine)() as db_session:
-            emails = with_generated_passwords(db_session=db_session)
-    finally:
-        engine.dispose()
+    with bootstrap(settings) as kernel, kernel.session_factory() as db_session:
+        emails = with_generated_passwords(db_session=db_session)
     if not emails:
         return None
     return (
@@ -211,14 +203,9 @@ def ensure_demo_roster(settings: Settings) -> int | None:
     from identity.roster.demo import ensure_demo_roster as import_demo_roster
     from knowledge.district import load_district
 
-    configure_keys(settings.secret_key)
     schools = [s.id for s in load_district(settings.district_file).schools]
-    engine = make_engine(settings.database_url)
-    try:
-        with unit_of_work(make_session_factory(engine)) as db_session:
-            summary = import_demo_roster(db_session=db_session, known_schools=schools)
-    finally:
-        engine.dispose()
+    with bootstrap(settings) as kernel, unit_of_work(kernel.session_factory) as db_session:
+        summary = import_demo_roster(db_session=db_session, known_schools=schools)
     return summary.people if summary else None
 
 

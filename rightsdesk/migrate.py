@@ -13,7 +13,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from rightsdesk.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 APPEND_ONLY_TABLES = frozenset({"audit_log"})
 READ_ONLY_TABLES = frozenset({"alembic_version"})

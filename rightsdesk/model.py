@@ -14,7 +14,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from rightsdesk.settings import REPO_ROOT, Settings
+from core.settings import REPO_ROOT, Settings
 
 BOT_DIR = REPO_ROOT / "bot"
 TRAINING_INPUTS = ("config.yml", "domain", "data")

@@ -7,9 +7,9 @@ each with its own policy, in one transaction, and writes one audit entry per dom
 
 1. ``tickets`` (:mod:`ticketing.retention.service`): closed tickets past ``retention.closed_ticket_days``
    (their text, files and links); it names the conversations no live ticket needs any more;
-2. ``conversations`` (:func:`channels.conversations.purge`): the messages of those conversations, and of any
+2. ``conversations`` (:func:`conversations.service.purge`): the messages of those conversations, and of any
    conversation idle past ``retention.conversation_days`` that no live ticket needs (with the contact kept on it);
-3. ``outbox`` (:func:`channels.outbox.service.purge`): SMS and email that left (or failed) more than
+3. ``outbox`` (:func:`outbox.service.purge`): SMS and email that left (or failed) more than
    ``retention.conversation_days`` ago;
 4. ``verification`` (:func:`identity.verification.service.purge`): verification state untouched for a day;
 5. ``sign_in`` (:func:`ticketing.auth.service.purge`): expired console sessions and old failed sign-ins;
@@ -27,15 +27,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels import conversations, tracker_store
-from channels.outbox import service as outbox
+from channels import tracker_store
+from conversations import service as conversations
+from core.db import unit_of_work, utcnow
+from core.settings import Settings
 from identity.verification import service as verification
 from identity.verification.policy import DEFAULT_POLICY
 from knowledge.district import District
-from rightsdesk.settings import Settings
+from outbox import service as outbox
 from ticketing.audit.service import record as audit
 from ticketing.auth import service as sign_in
-from ticketing.database import unit_of_work, utcnow
 from ticketing.retention import service as tickets
 from ticketing.retention.service import ACTOR, PurgeReport
 

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db import make_engine, make_session_factory
+from core.settings import REPO_ROOT, Settings
 from knowledge.district import District, load_district
 from rightsdesk.migrate import upgrade
-from rightsdesk.settings import REPO_ROOT, Settings
 from tests.services import service_missing
-from ticketing.database import make_engine, make_session_factory
 
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -15,13 +15,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels.conversations import start_conversation, transcript
 from channels.delivery import render_link
-from channels.models import Conversation
+from conversations.models import Conversation
+from conversations.service import start_conversation, transcript
+from core.db import unit_of_work
+from core.settings import Settings
 from knowledge.district import District
 from rightsdesk.app import create_app
-from rightsdesk.settings import Settings
-from ticketing.database import unit_of_work
 from ticketing.officers.models import OfficerRole
 from ticketing.officers.service import add_officer
 from ticketing.tickets.enums import Channel, TicketCategory

@@ -12,8 +12,6 @@
   checkpoints in FILE; exits 1 naming the first break;
 - ``rightsdesk audit checkpoint [--file FILE] [--syslog]`` — sign the head (sequence, hash, time) and append it to
   FILE, send it to syslog, or print it;
-- ``rightsdesk purge [--dry-run]`` — destroy personal data past the retention periods in every domain
-  (:mod:`rightsdesk.retention`; the dry run changes nothing).
 
 Every change to an officer is audited, with ``command line (<login name>)`` as the actor.
 """
@@ -27,12 +25,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rightsdesk.process_keys import configure_keys
-from rightsdesk.settings import Settings
+from core import Kernel, bootstrap
+from core.settings import Settings
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-    from sqlalchemy.orm import Session, sessionmaker
+    from sqlalchemy.orm import Session
 
     from ticketing.officers.models import Officer
 
@@ -49,17 +46,10 @@ def cli_actor() -> str:
     return f"command line ({user})"
 
 
-def _settings(args: argparse.Namespace) -> Settings:
+def _kernel(args: argparse.Namespace) -> Kernel:
+    """The command's settings, keys and database (:func:`core.bootstrap`); the caller closes it."""
     settings: Settings = args.load_settings()
-    configure_keys(settings.secret_key)
-    return settings
-
-
-def _session_factory(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
-    from ticketing.database import make_engine, make_session_factory
-
-    engine = make_engine(settings.database_url)
-    return engine, make_session_factory(engine)
+    return bootstrap(settings)
 
 
 def cmd_sla_run(args: argparse.Namespace) -> int:
@@ -67,23 +57,24 @@ def cmd_sla_run(args: argparse.Namespace) -> int:
     from knowledge.district import load_district
     from ticketing.sla.runner import run_once
 
-    settings = _settings(args)
-    engine, factory = _session_factory(settings)
+    kernel = _kernel(args)
+    settings = kernel.settings
+    factory = kernel.session_factory
     try:
         result = run_once(settings, factory, load_district(settings.district_file))
     finally:
-        engine.dispose()
+        kernel.close()
     print(f"deadline check: {result.summary()}")
     return 0
 
 
 def cmd_officer_totp(args: argparse.Namespace) -> int:
     """Enrol (or, with --disable, remove) an officer's TOTP second factor."""
+    from core.db import unit_of_work
     from ticketing.auth.service import enrol_totp, remove_totp
-    from ticketing.database import unit_of_work
 
-    settings = _settings(args)  # the secret is stored sealed with this deployment's key
-    engine, factory = _session_factory(settings)
+    kernel = _kernel(args)  # the secret is stored sealed with this deployment's key
+    factory = kernel.session_factory
     try:
         with unit_of_work(factory) as db_session:
             if args.disable:
@@ -99,7 +90,7 @@ def cmd_officer_totp(args: argparse.Namespace) -> int:
                 return 2
             officer, uri = enrolled
     finally:
-        engine.dispose()
+        kernel.close()
     print(f"second factor enrolled for {officer.email}. Add this to their authenticator app (or make it a QR code):")
     print(uri)
     print("From now on signing in to the console asks for the app's 6-digit code; their open sessions have ended.")
@@ -108,13 +99,14 @@ def cmd_officer_totp(args: argparse.Namespace) -> int:
 
 def _officer_command(args: argparse.Namespace, change: Callable[[Session, Officer, set[str]], str]) -> int:
     """Load the officer named by ``args.email``, apply ``change`` in one transaction, print what it says."""
+    from core.db import unit_of_work
     from knowledge.district import load_district
-    from ticketing.database import unit_of_work
     from ticketing.officers.service import OfficerError, find_officer
 
-    settings = _settings(args)
+    kernel = _kernel(args)
+    settings = kernel.settings
     known = {s.id for s in load_district(settings.district_file).schools}
-    engine, factory = _session_factory(settings)
+    factory = kernel.session_factory
     try:
         with unit_of_work(factory) as db_session:
             officer = find_officer(db_session=db_session, email=args.email)
@@ -126,7 +118,7 @@ def _officer_command(args: argparse.Namespace, change: Callable[[Session, Office
         print(f"rightsdesk: {exc}", file=sys.stderr)
         return 2
     finally:
-        engine.dispose()
+        kernel.close()
     print(message)
     return 0
 
@@ -200,7 +192,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     """Check the audit log's keyed chain, its head, and the checkpoints given."""
     from ticketing.audit.service import CheckpointError, read_checkpoints, verify_chain
 
-    settings = _settings(args)
+    kernel = _kernel(args)
     checkpoints = []
     for path in args.checkpoint or []:
         try:
@@ -208,12 +200,12 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
         except (OSError, CheckpointError) as exc:
             print(f"rightsdesk: checkpoint file {path}: {exc}", file=sys.stderr)
             return 1
-    engine, factory = _session_factory(settings)
+    factory = kernel.session_factory
     try:
         with factory() as db_session:
             report = verify_chain(db_session=db_session, checkpoints=checkpoints)
     finally:
-        engine.dispose()
+        kernel.close()
     if report.ok:
         against = f"; {len(checkpoints)} checkpoint(s) match" if checkpoints else ""
         print(f"audit log intact: {report.checked} entries, every hash and link checks out{against}")
@@ -226,11 +218,11 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
     """Sign the chain's head and keep it outside the database (refused while the chain is broken)."""
-    from rightsdesk.files import append_private
+    from core.files import append_private
     from ticketing.audit.service import make_checkpoint, verify_chain
 
-    settings = _settings(args)
-    engine, factory = _session_factory(settings)
+    kernel = _kernel(args)
+    factory = kernel.session_factory
     try:
         with factory() as db_session:
             report = verify_chain(db_session=db_session)
@@ -239,7 +231,7 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
                 return 1
             checkpoint = make_checkpoint(db_session=db_session)
     finally:
-        engine.dispose()
+        kernel.close()
     line = checkpoint.line()
     if args.file:
         append_private(Path(args.file), line)
@@ -253,23 +245,6 @@ def cmd_audit_checkpoint(args: argparse.Namespace) -> int:
         print(line)
     else:
         print(f"audit checkpoint: entry #{checkpoint.seq} at {checkpoint.time}")
-    return 0
-
-
-def cmd_purge(args: argparse.Namespace) -> int:
-    """Destroy personal data past the retention periods (or, with --dry-run, show what would go)."""
-    from knowledge.district import load_district
-    from rightsdesk.retention import purge_everything
-
-    settings = _settings(args)
-    district = load_district(settings.district_file)
-    engine, factory = _session_factory(settings)
-    try:
-        run = purge_everything(settings=settings, district=district, factory=factory, dry_run=args.dry_run)
-    finally:
-        engine.dispose()
-    for line in run.lines():
-        print(line)
     return 0
 
 
@@ -314,7 +289,3 @@ def register(
     checkpoint.add_argument("--file", metavar="FILE", help="append the signed head to FILE (created 0600)")
     checkpoint.add_argument("--syslog", action="store_true", help="send the signed head to syslog (auth facility)")
     checkpoint.set_defaults(func=cmd_audit_checkpoint, load_settings=load_settings)
-
-    purge = sub.add_parser("purge", help="destroy personal data past the retention periods")
-    purge.add_argument("--dry-run", action="store_true", help="show what would be destroyed; change nothing")
-    purge.set_defaults(func=cmd_purge, load_settings=load_settings)

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from core.db import utcnow
 from knowledge.district import Deadline, District
-from ticketing.database import utcnow
 from ticketing.tickets.enums import TicketCategory, TicketPriority
 
 URGENT = frozenset({TicketCategory.misuse})

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ticketing.database import Base, UtcDateTime
+from core.db import Base, UtcDateTime
 
 
 class RateCounter(Base):

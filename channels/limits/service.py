@@ -36,8 +36,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from channels.limits.models import RateCounter, RateLease
 from channels.limits.rates import Rate
-from rightsdesk.settings import Settings
-from ticketing.database import unit_of_work, utcnow
+from core.db import unit_of_work, utcnow
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_KEY_CHARS = 160

@@ -1,4 +1,4 @@
-"""SMS tables: inbound messages seen (idempotency on Twilio's MessageSid) and opted-out numbers."""
+"""SMS table: inbound messages seen (idempotency on Twilio's MessageSid); opted-out numbers are the outbox's."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ticketing.database import Base, UtcDateTime, utcnow
+from core.db import Base, UtcDateTime, utcnow
 
 
 class SmsInbound(Base):
@@ -23,13 +23,3 @@ class SmsInbound(Base):
     # text | media | stop | start | help | ignored (the number had opted out)
     kind: Mapped[str] = mapped_column(String(8))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
-
-
-class SmsOptOut(Base):
-    """A number (by its keyed hash) that replied STOP: nothing is sent to it until it replies START."""
-
-    __tablename__ = "sms_opt_outs"
-
-    contact_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    keyword: Mapped[str] = mapped_column(String(16))
-    opted_out_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

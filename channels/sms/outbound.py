@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from channels.contacts import decrypt
-from channels.models import Conversation
-from channels.outbox.models import OutboxMessage
-from channels.outbox.service import enqueue
 from channels.rasa_client import BotMessage
 from channels.sms.render import SMS_LIMIT, render_turn, split_for_sms
+from conversations.models import Conversation
+from core.contacts import decrypt
+from outbox.models import OutboxMessage
+from outbox.service import enqueue
 
 
 def queue_sms_to_conversation(

@@ -21,16 +21,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels.chat import record_family_message
-from channels.contacts import contact_hash, encrypt
-from channels.conversations import record_inbound, record_outbound, start_conversation
-from channels.models import Conversation
-from channels.outbox.service import enqueue
 from channels.sms.keywords import START, STOP, Keyword, classify
-from channels.sms.models import SmsInbound, SmsOptOut
+from channels.sms.models import SmsInbound
 from channels.sms.outbound import queue_sms_to_conversation
 from channels.sms.render import resolve_reply
+from conversations.models import Conversation
+from conversations.service import record_inbound, record_outbound, start_conversation
+from core.contacts import contact_hash, encrypt
+from core.db import unit_of_work, utcnow
 from knowledge.district import District
-from ticketing.database import unit_of_work, utcnow
+from outbox.models import SmsOptOut
+from outbox.service import enqueue
 
 SITE = {"en": "Family Data Rights Desk", "es": "Servicio de Derechos sobre los Datos Familiares"}
 STOP_CONFIRMED = {

@@ -29,16 +29,17 @@ from starlette.datastructures import FormData, UploadFile
 from twilio.request_validator import SIGNATURE_SETTINGS_HEADER, RequestValidator, get_signature_algorithm
 
 from channels.chat import MAX_MESSAGE_CHARS, ChatService
-from channels.contacts import BadContact, contact_hash, normalize_phone
+from channels.deps import get_chat
 from channels.limits.messages import limit_message
 from channels.limits.rates import Rate
 from channels.limits.service import Limiter
-from channels.outbox.service import record_delivery_status
 from channels.sms.keywords import classify
 from channels.sms.service import InboundSms, handle_inbound, record_limited_sms
-from rightsdesk.deps import get_chat, get_settings
-from rightsdesk.settings import Settings
-from ticketing.database import unit_of_work
+from core.contacts import BadContact, contact_hash, normalize_phone
+from core.db import unit_of_work
+from core.deps import get_settings
+from core.settings import Settings
+from outbox.service import record_delivery_status
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/sms/twilio", tags=["sms"])

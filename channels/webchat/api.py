@@ -21,15 +21,15 @@ from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from channels.chat import MAX_MESSAGE_CHARS, ChatService, printable
-from channels.conversations import end_conversation, find_conversation, start_conversation, transcript
+from channels.deps import get_chat
 from channels.language import detect_language
-from channels.models import Conversation
 from channels.webchat.events import MAX_ID, message_event
 from channels.webchat.limits import count_request
 from channels.webchat.sessions import session_policy
+from conversations.models import Conversation
+from conversations.service import end_conversation, find_conversation, start_conversation, transcript
+from core.db import unit_of_work
 from identity.verification.service import forget_answers
-from rightsdesk.deps import get_chat
-from ticketing.database import unit_of_work
 
 router = APIRouter(prefix="/api/chat", tags=["chat"])
 

@@ -34,14 +34,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from channels.conversations import find_conversation
 from channels.delivery import render_link
 from channels.limits.service import Lease, Limiter
-from channels.models import Conversation, ConversationMessage
 from channels.webchat.limits import count_request, open_stream
 from channels.webchat.sessions import TICKET_SECONDS, issue_ticket, read_ticket, session_policy
-from rightsdesk.settings import Settings
-from ticketing.database import unit_of_work, utcnow
+from conversations.models import Conversation, ConversationMessage
+from conversations.service import find_conversation
+from core.db import unit_of_work, utcnow
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/chat", tags=["chat"])

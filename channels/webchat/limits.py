@@ -16,8 +16,8 @@ from starlette.requests import HTTPConnection
 from channels.limits.messages import RateLimited
 from channels.limits.rates import Rate
 from channels.limits.service import Lease, Limiter
-from rightsdesk.edge import client_key
-from rightsdesk.settings import Settings
+from core.client_address import client_key
+from core.settings import Settings
 
 NEW_CONVERSATION_KEY = "chat:new:"
 

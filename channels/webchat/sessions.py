@@ -17,9 +17,9 @@ import secrets
 from datetime import timedelta
 from functools import lru_cache
 
-from channels.conversations import SessionPolicy
-from rightsdesk.keyring import derive_key
-from rightsdesk.settings import Settings
+from conversations.service import SessionPolicy
+from core.keyring import derive_key
+from core.settings import Settings
 
 TICKET_SECONDS = 60
 _LABEL = b"rightsdesk event stream tickets v1"

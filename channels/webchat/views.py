@@ -7,13 +7,15 @@ browser asked for. The browser's language is only the page's default before the 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
 
-from rightsdesk.web import STRINGS, page_language, render_page
+from core.pages import STRINGS, add_templates, page_language, render_page
 
 router = APIRouter(tags=["pages"])
+add_templates(Path(__file__).parent / "templates")
 
 TEXT = {
     "en": {

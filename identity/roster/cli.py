@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from rightsdesk.settings import Settings
+from core.settings import Settings
 
 SettingsLoader = Callable[[], Settings]
 MAX_SHOWN = 200
@@ -25,18 +25,16 @@ def _stderr(line: str) -> None:
 
 def cmd_roster_import(args: argparse.Namespace) -> int:
     """Import (or, with --dry-run, check) a OneRoster export."""
-    from identity import vault
+    from core import bootstrap
     from identity.roster.service import import_roster
     from knowledge.district import load_district
-    from ticketing.database import make_engine, make_session_factory
 
     settings: Settings = args.load_settings()
-    vault.configure(settings.secret_key)
     district = load_district(settings.district_file)
-    engine = make_engine(settings.database_url)
+    kernel = bootstrap(settings)
     started = time.monotonic()
     try:
-        db_session = make_session_factory(engine)()
+        db_session = kernel.session_factory()
         try:
             result = import_roster(
                 db_session=db_session,
@@ -64,7 +62,7 @@ def cmd_roster_import(args: argparse.Namespace) -> int:
         finally:
             db_session.close()
     finally:
-        engine.dispose()
+        kernel.close()
     assert result.summary is not None
     heading = "dry run, nothing changed; an import would apply" if args.dry_run else "roster imported"
     print(f"{heading} in {time.monotonic() - started:.1f} s:")

@@ -1,7 +1,7 @@
 """Roster tables: organisations (schools), people (students, parents, guardians) and who is whose parent.
 
 Nothing here is kept in clear text that verification does not need: a student's date of birth only as a keyed
-hash (:func:`identity.vault.IdentityVault.lookup_hash`), contacts on file sealed (AES-GCM), no student number.
+hash (:func:`core.secrets.Vault.lookup_hash`), contacts on file sealed (AES-GCM), no student number.
 Names are kept: they are what families are matched on and what officers read.
 """
 
@@ -10,10 +10,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ticketing.database import Base, UtcDateTime, utcnow
+from core.db import Base, UtcDateTime, enum_column, utcnow
 
 
 class RosterRole(str, enum.Enum):
@@ -25,10 +25,6 @@ class RosterRole(str, enum.Enum):
 
 
 AGENT_ROLES = frozenset({RosterRole.parent, RosterRole.guardian})
-
-
-def _enum(cls: type) -> Enum:
-    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
 
 
 class RosterOrg(Base):
@@ -57,7 +53,7 @@ class RosterPerson(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     sourced_id: Mapped[str] = mapped_column(String(255), unique=True)
-    role: Mapped[RosterRole] = mapped_column(_enum(RosterRole))
+    role: Mapped[RosterRole] = mapped_column(enum_column(RosterRole))
     given_name: Mapped[str] = mapped_column(String(120))
     middle_name: Mapped[str] = mapped_column(String(120), default="")
     family_name: Mapped[str] = mapped_column(String(120))
@@ -82,5 +78,5 @@ class RosterLink(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("roster_people.id", ondelete="CASCADE"))
     student_id: Mapped[int] = mapped_column(ForeignKey("roster_people.id", ondelete="CASCADE"), index=True)
-    relationship: Mapped[RosterRole] = mapped_column(_enum(RosterRole))
+    relationship: Mapped[RosterRole] = mapped_column(enum_column(RosterRole))
     restricted: Mapped[bool] = mapped_column(Boolean, default=False)

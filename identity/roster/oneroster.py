@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from channels.contacts import BadContact, normalize_email, normalize_phone
+from core.contacts import BadContact, normalize_email, normalize_phone
+from identity.roster.eligibility import is_eligible_student
 from identity.roster.models import AGENT_ROLES, RosterRole
-from identity.verification.eligibility import is_eligible_student
 
 PROGRESS_EVERY = 10_000
 ONEROSTER_ROLES = frozenset(

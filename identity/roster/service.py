@@ -20,10 +20,10 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from core.db import utcnow
+from core.secrets import vault
 from identity.roster.models import AGENT_ROLES, RosterLink, RosterOrg, RosterPerson, RosterRole
 from identity.roster.oneroster import Issue, PersonRow, Progress, Roster, read_roster
-from identity.vault import vault
-from ticketing.database import utcnow
 
 BIRTH_DATE = "birth date"
 ROW = "roster row"
@@ -342,7 +342,7 @@ def find_people(
 
     ``schools``: only people with a student at one of these district schools (a school contact's); None: all.
     """
-    from identity.verification.names import name_tokens
+    from identity.names import name_tokens
 
     tokens = name_tokens(name)
     if not tokens:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from identity.verification.names import fold
+from identity.names import fold
 
 MONTHS = {
     **dict.fromkeys(["january", "jan", "enero", "ene"], 1),

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ticketing.database import Base, UtcDateTime, utcnow
+from core.db import Base, UtcDateTime, utcnow
 
 
 class VerificationSession(Base):

@@ -37,17 +37,17 @@ from datetime import date, datetime
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from channels.outbox.service import enqueue
+from core.db import utcnow
+from core.secrets import UnreadableValue, vault
+from identity.names import name_matches
+from identity.roster.eligibility import is_eligible_student
 from identity.roster.models import RosterLink, RosterPerson
 from identity.roster.service import agents_of, contact_for_code, students_born_on
-from identity.vault import UnreadableValue, vault
 from identity.verification.dates import date_readings
-from identity.verification.eligibility import is_eligible_student
 from identity.verification.messages import code_message
 from identity.verification.models import VerificationCode, VerificationSession
-from identity.verification.names import name_matches
 from identity.verification.policy import CODE_DIGITS, DEFAULT_POLICY, VerificationPolicy
-from ticketing.database import utcnow
+from outbox.service import enqueue
 
 BIRTH_DATE = "birth_date"
 # A date of birth that reads two ways, held (sealed, as "first|second") until the family says which.

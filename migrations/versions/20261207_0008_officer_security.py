@@ -50,7 +50,7 @@ def _seal_legacy_entries(secret_key: str) -> None:
     bind = op.get_bind()
     count = bind.execute(sa.text("SELECT count(*) FROM audit_log")).scalar() or 0
     from ticketing.audit.service import GENESIS, SEAL_ACTION, AuditKeys, canonical_json, chain_hash, head_mac
-    from ticketing.database import utcnow
+    from core.db import utcnow
 
     key = AuditKeys.from_secret(secret_key).chain
     row = bind.execute(sa.text("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")).one()

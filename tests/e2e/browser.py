@@ -12,7 +12,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from rightsdesk.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 ARTIFACTS = REPO_ROOT / "test-artifacts"
 

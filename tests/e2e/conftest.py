@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from rightsdesk.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 
 RIGHTSDESK = REPO_ROOT / ".venv" / "bin" / "rightsdesk"
 START_TIMEOUT = 300.0

@@ -22,13 +22,13 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import Select, WebDriverWait
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db import unit_of_work
+from core.settings import REPO_ROOT, Settings
 from knowledge.district import District, load_district
 from rightsdesk.app import create_app
 from rightsdesk.migrate import upgrade
-from rightsdesk.settings import REPO_ROOT, Settings
 from tests.e2e.browser import assert_accessible, chromium, screenshot
 from tests.helpdesk_support import PASSWORD, OpenedTicket, family_messages, officer, web_ticket
-from ticketing.database import unit_of_work
 from ticketing.tickets.models import Ticket
 from ticketing.tickets.service import add_timeline_event
 

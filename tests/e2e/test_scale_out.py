@@ -21,9 +21,9 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from channels.rasa_client import RasaClient
+from core.settings import REPO_ROOT, Settings
 from rightsdesk.launcher import rasa_command, secrets_env, write_endpoints
 from rightsdesk.model import ensure_model, rasa_env
-from rightsdesk.settings import REPO_ROOT, Settings
 from tests.conftest import POSTGRES_ADMIN_URL, _postgres_available
 from tests.e2e.conftest import Stack, free_port, start_stack
 from tests.services import service_missing

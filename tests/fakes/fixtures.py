@@ -16,12 +16,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels import contacts
-from channels.outbox.models import OutboxMessage
-from channels.outbox.worker import OutboxWorker
+from core import contacts
+from core.settings import Settings
+from outbox.models import OutboxMessage
+from outbox.worker import OutboxWorker
 from rightsdesk.app import create_app
 from rightsdesk.migrate import upgrade
-from rightsdesk.settings import Settings
 from tests.fakes.rasa import ScriptedRasa
 from tests.fakes.twilio_server import FakeTwilio
 

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db import make_engine, make_session_factory, unit_of_work
 from rightsdesk.cli import main
 from rightsdesk.migrate import alembic_config, grant_application_role, upgrade
 from tests.conftest import POSTGRES_ADMIN_URL
@@ -28,7 +29,6 @@ from ticketing.audit.service import (
     record,
     verify_chain,
 )
-from ticketing.database import make_engine, make_session_factory, unit_of_work
 
 
 @pytest.fixture(autouse=True)

@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db import unit_of_work, utcnow
 from rightsdesk.cli import main
 from tests.helpdesk_support import PASSWORD, Console, console_app, database_url, make_settings, officer
 from ticketing.auth import totp
 from ticketing.auth.models import OfficerSession
 from ticketing.auth.service import LoginLimits, enrol_totp, record_failure, retry_at
-from ticketing.database import unit_of_work, utcnow
 from ticketing.officers.models import Officer
 
 
@@ -132,7 +132,7 @@ def test_rate_limit_per_address(app) -> None:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_failures_expire_after_the_window(backend: str, request: pytest.FixtureRequest) -> None:
     engine: Engine = request.getfixturevalue(f"{backend}_engine")
-    from ticketing.database import make_session_factory
+    from core.db import make_session_factory
 
     factory = make_session_factory(engine)
     limits = LoginLimits(max_per_account=2, max_per_ip=10, window_minutes=15)
@@ -213,7 +213,7 @@ def test_officer_totp_cli_prints_the_otpauth_uri(
 ) -> None:
     monkeypatch.setenv("RIGHTSDESK_DATABASE_URL", database_url(sqlite_engine))
     monkeypatch.setenv("RIGHTSDESK_DATA_DIR", str(tmp_path / "var"))
-    from ticketing.database import make_session_factory
+    from core.db import make_session_factory
 
     factory = make_session_factory(sqlite_engine)
     officer(factory, "grace@maplevalley.example.org", "school_contact", ["cedar"])

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db import unit_of_work
 from knowledge.district import District
 from tests.helpdesk_support import Console, console_app, database_url, make_settings, officer, signed_in, web_ticket
 from ticketing.audit.models import AuditEntry
-from ticketing.database import unit_of_work
 from ticketing.tickets.enums import TicketCategory
 from ticketing.tickets.models import Ticket, TicketEvent
 

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels.models import Conversation
+from conversations.models import Conversation
+from core.db import unit_of_work
 from knowledge.district import District
 from tests.helpdesk_support import (
     Console,
@@ -25,7 +26,6 @@ from tests.helpdesk_support import (
     web_ticket,
 )
 from ticketing.audit.models import AuditEntry
-from ticketing.database import unit_of_work
 from ticketing.links.models import RecordsLink
 from ticketing.officers.models import Officer
 from ticketing.sla.runner import run_once

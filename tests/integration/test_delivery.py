@@ -3,9 +3,9 @@
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels.conversations import start_conversation, transcript
 from channels.delivery import UnknownConversation, send_to_family
-from ticketing.database import unit_of_work
+from conversations.service import start_conversation, transcript
+from core.db import unit_of_work
 
 
 def test_an_office_message_joins_the_web_conversation(session_factory: sessionmaker[Session]) -> None:

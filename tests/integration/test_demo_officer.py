@@ -12,14 +12,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
+from core.db import make_engine, make_session_factory, unit_of_work
+from core.files import write_private
+from core.settings import Settings
 from rightsdesk.app import create_app
 from rightsdesk.cli import main
-from rightsdesk.files import write_private
 from rightsdesk.launcher import DEMO_OFFICER_EMAIL, ensure_demo_officer, generated_password_refusal, write_endpoints
 from rightsdesk.migrate import upgrade
-from rightsdesk.settings import Settings
 from tests.helpdesk_support import Console, database_url, make_settings
-from ticketing.database import make_engine, make_session_factory, unit_of_work
 from ticketing.officers.models import Officer, PasswordOrigin
 
 PRODUCTION = {

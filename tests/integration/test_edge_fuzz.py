@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
+from core.settings import Settings
 from rightsdesk.app import create_app
-from rightsdesk.settings import Settings
 from tests.fakes import fixtures
 from tests.fakes.rasa import ScriptedRasa
 from tests.fakes.twilio_server import FakeTwilio

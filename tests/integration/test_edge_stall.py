@@ -20,8 +20,8 @@ import pytest
 
 from channels import chat as chat_module
 from channels.language import LanguageDecision
+from core.settings import Settings
 from rightsdesk.app import create_app
-from rightsdesk.settings import Settings
 from tests.fakes import fixtures
 from tests.fakes.rasa import ScriptedRasa
 from tests.fakes.twilio_server import FakeTwilio

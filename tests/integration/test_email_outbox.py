@@ -23,13 +23,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels import contacts
-from channels.outbox.models import OutboxMessage, OutboxStatus
-from channels.outbox.service import enqueue
-from channels.outbox.worker import OutboxWorker
-from rightsdesk.settings import Settings
+from core import contacts
+from core.db import unit_of_work
+from core.settings import Settings
+from outbox.models import OutboxMessage, OutboxStatus
+from outbox.service import enqueue
+from outbox.worker import OutboxWorker
 from tests.fakes.twilio_server import free_port
-from ticketing.database import unit_of_work
 
 USER, PASSWORD = "desk", "s3cret-for-tests"
 

@@ -21,8 +21,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from actions.context import ActionContext, set_context
 from actions.handoff import ActionHandoff
 from channels.chat import ChatService
-from channels.conversations import start_conversation
 from channels.rasa_client import RasaClient
+from conversations.service import start_conversation
+from core.db import unit_of_work
+from core.settings import REPO_ROOT, Settings
 from flows.family import (
     RESTRICTED_NOTE,
     PersonAsked,
@@ -36,9 +38,7 @@ from identity.verification import service as verification
 from identity.verification.models import VerificationSession
 from knowledge.district import District
 from knowledge.service import KnowledgeService
-from rightsdesk.settings import REPO_ROOT, Settings
 from tests.fakes.rasa import ScriptedRasa
-from ticketing.database import unit_of_work
 from ticketing.tickets.enums import Channel, TicketCategory, TicketStatus
 from ticketing.tickets.models import Ticket
 from ticketing.tickets.service import change_status

@@ -22,15 +22,15 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
-from channels.models import Conversation
 from channels.webchat.sessions import TICKET_SECONDS, issue_ticket
+from conversations.models import Conversation
+from core.db import unit_of_work, utcnow
+from core.settings import REPO_ROOT, Settings
 from identity.verification.models import VerificationSession
 from rightsdesk.app import create_app
 from rightsdesk.migrate import upgrade
-from rightsdesk.settings import REPO_ROOT, Settings
 from tests.fakes.rasa import ScriptedRasa
 from tests.fakes.twilio_server import free_port
-from ticketing.database import unit_of_work, utcnow
 
 
 def make_app(settings: Settings, **values: Any) -> FastAPI:

@@ -8,10 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from channels.models import ConversationMessage
+from conversations.models import ConversationMessage
+from core.settings import Settings
 from rightsdesk.app import create_app
 from rightsdesk.migrate import upgrade
-from rightsdesk.settings import Settings
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db import unit_of_work
 from rightsdesk.cli import main
 from tests.helpdesk_support import database_url
 from ticketing.audit.service import GENESIS, configure, entries, record, verify_chain
-from ticketing.database import unit_of_work
 
 SECRET = "audit-test-secret-key-audit-test-secret-key"
 
@@ -116,7 +116,7 @@ def test_a_rewritten_entry_with_a_recomputed_hash_still_breaks_the_next_link(
 
 @pytest.mark.postgres
 def test_postgresql_refuses_update_delete_and_truncate(postgres_engine: Engine) -> None:
-    from ticketing.database import make_session_factory
+    from core.db import make_session_factory
 
     _write(make_session_factory(postgres_engine), 2)
     for sql in ("UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log", "TRUNCATE audit_log"):

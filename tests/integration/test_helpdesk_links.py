@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db import unit_of_work
 from knowledge.district import District
 from ticketing.audit.models import AuditEntry
-from ticketing.database import unit_of_work
 from ticketing.links.models import RecordsLink
 from ticketing.links.service import (
     FOLLOW_LINK_DAYS,

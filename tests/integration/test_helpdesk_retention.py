@@ -9,15 +9,15 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels import conversations
-from channels.conversations import ConversationsPurged, record_inbound, record_outbound, start_conversation
-from channels.models import Conversation, ConversationMessage
+from conversations import service as conversations
+from conversations.models import Conversation, ConversationMessage
+from conversations.service import ConversationsPurged, record_inbound, record_outbound, start_conversation
+from core.db import unit_of_work, utcnow
 from knowledge.district import District
 from rightsdesk.cli import main
 from tests.helpdesk_support import database_url
 from ticketing.audit.models import AuditEntry
 from ticketing.audit.service import verify_chain
-from ticketing.database import unit_of_work, utcnow
 from ticketing.links.models import RecordsLink
 from ticketing.links.service import create_records_link
 from ticketing.officers.models import Officer, OfficerRole

@@ -9,13 +9,15 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels import contacts
-from channels.outbox.models import OutboxMessage
+from core import contacts
+from core.db import unit_of_work
+from core.settings import REPO_ROOT
 from knowledge.district import District
+from outbox import service as outbox_service
+from outbox.models import OutboxMessage
+from outbox.service import OutboxError
 from rightsdesk.cli import main
-from rightsdesk.settings import REPO_ROOT
 from tests.helpdesk_support import database_url
-from ticketing.database import unit_of_work
 from ticketing.helpdesk import HelpdeskConfig, load_helpdesk
 from ticketing.officers.models import Officer, OfficerRole
 from ticketing.sla import service as sla
@@ -115,13 +117,16 @@ def test_reminders_and_escalations_are_emailed_through_the_outbox(
         assert all(n.emailed for n in db_session.scalars(select(SlaNotice)))
 
 
-def test_without_the_outbox_notices_stay_in_the_console_and_a_warning_is_logged(
+def test_when_the_outbox_refuses_a_notice_it_stays_in_the_console_and_a_warning_is_logged(
     session_factory: sessionmaker[Session],
     district: District,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setattr(sla, "OUTBOX_MODULE", "channels.outbox_that_does_not_exist")
+    def refuse(**_: object) -> None:
+        raise OutboxError("an email needs a one-line subject")
+
+    monkeypatch.setattr(outbox_service, "enqueue", refuse)
     _open(session_factory, district)
     with caplog.at_level(logging.WARNING, logger="ticketing.sla.service"):
         result = _run(session_factory, district, at(9))

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db import unit_of_work
 from knowledge.district import District
 from tests.helpdesk_support import officer
 from ticketing.audit.models import AuditEntry
-from ticketing.database import unit_of_work
 from ticketing.officers.models import Officer
 from ticketing.officers.service import officers_for_ticket
 from ticketing.tickets.enums import Channel, TicketCategory, TicketPriority, TicketStatus

@@ -12,16 +12,16 @@ import secrets
 from sqlalchemy import String, Text, select
 from sqlalchemy.types import JSON
 
-from channels.conversations import start_conversation
 from channels.delivery import LINK_MARKER, send_to_family
-from channels.outbox.models import OutboxMessage
-from channels.outbox.service import SENSITIVE_REMOVED
 from channels.sms.service import find_sms_conversation
+from conversations.service import start_conversation
+from core.db import unit_of_work, utcnow
 from knowledge.district import District
-from rightsdesk.models import Base
+from outbox.models import OutboxMessage
+from outbox.service import SENSITIVE_REMOVED
+from rightsdesk.tables import Base
 from tests.fakes import fixtures
 from tests.fakes.fixtures import Gateway
-from ticketing.database import unit_of_work, utcnow
 from ticketing.family.notify import send_records_link
 from ticketing.tickets.enums import Channel, TicketCategory
 from ticketing.tickets.service import open_ticket

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine
 
-from rightsdesk.models import Base
+from rightsdesk.tables import Base
 
 
 def test_migrated_database_matches_the_models(engine: Engine) -> None:

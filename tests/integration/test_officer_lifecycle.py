@@ -15,13 +15,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db import unit_of_work, utcnow
+from core.settings import Settings
 from rightsdesk.cli import main
-from rightsdesk.settings import Settings
 from tests.helpdesk_support import PASSWORD, Console, console_app, database_url, make_settings, officer, signed_in
 from ticketing.audit.models import AuditEntry
 from ticketing.audit.service import verify_chain
 from ticketing.auth import totp
-from ticketing.database import unit_of_work, utcnow
 from ticketing.officers.models import Officer, OfficerRole, PasswordOrigin
 
 ADMIN = "luis@maplevalley.example.org"

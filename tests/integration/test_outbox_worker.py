@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels import contacts
-from channels.contacts import BadContact
-from channels.outbox.models import OutboxMessage, OutboxStatus
-from channels.outbox.service import (
+from core import contacts
+from core.contacts import BadContact
+from core.db import unit_of_work
+from core.settings import Settings
+from outbox.models import OutboxMessage, OutboxStatus
+from outbox.service import (
     SENSITIVE_REMOVED,
     OutboxError,
     backoff,
@@ -22,12 +24,10 @@ from channels.outbox.service import (
     failed_messages,
     requeue,
 )
-from channels.outbox.worker import OutboxWorker
-from rightsdesk.settings import Settings
+from outbox.worker import OutboxWorker
 from tests.fakes import fixtures
 from tests.fakes.fixtures import channel_settings
 from tests.fakes.twilio_server import FakeTwilio
-from ticketing.database import unit_of_work
 
 fake_twilio = fixtures.fake_twilio
 PARENT = "+15557654321"
@@ -187,7 +187,7 @@ def test_two_workers_send_each_message_exactly_once(
 
 def test_claiming_uses_skip_locked_on_postgresql(postgres_engine: Engine, settings: Settings) -> None:
     """A row locked by one worker's claim is skipped by another (not waited for)."""
-    from ticketing.database import make_session_factory
+    from core.db import make_session_factory
 
     contacts.configure(settings.secret_key)
     factory = make_session_factory(postgres_engine)
@@ -257,8 +257,8 @@ def test_a_worker_started_with_the_cli_stops_on_sigterm(tmp_path: Path, outbox_s
     import signal
     import subprocess
 
+    from core.settings import REPO_ROOT
     from rightsdesk.migrate import upgrade
-    from rightsdesk.settings import REPO_ROOT
 
     upgrade(outbox_settings.database_url)
     env = {
@@ -270,7 +270,7 @@ def test_a_worker_started_with_the_cli_stops_on_sigterm(tmp_path: Path, outbox_s
         "TWILIO_API_BASE": outbox_settings.twilio_api_base,
     }
     env.pop("RIGHTSDESK_DATABASE_URL", None)
-    from ticketing.database import make_engine, make_session_factory
+    from core.db import make_engine, make_session_factory
 
     engine = make_engine(outbox_settings.database_url)
     queue(make_session_factory(engine), "from the real worker process")

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from core.settings import Settings
 from rightsdesk.app import create_app
 from rightsdesk.migrate import upgrade
-from rightsdesk.settings import Settings
 
 
 @pytest.fixture

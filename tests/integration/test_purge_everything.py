@@ -13,22 +13,22 @@ import pytest
 from sqlalchemy import Engine, create_engine, inspect, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels.contacts import contact_hash, encrypt
-from channels.conversations import record_inbound, record_outbound, start_conversation
-from channels.models import Conversation
-from channels.outbox.models import OutboxMessage, OutboxStatus
-from channels.outbox.service import enqueue
-from identity.vault import vault
+from conversations.models import Conversation
+from conversations.service import record_inbound, record_outbound, start_conversation
+from core import keyring
+from core.contacts import contact_hash, encrypt
+from core.db import unit_of_work, utcnow
+from core.secrets import vault
+from core.settings import Settings
 from identity.verification.models import VerificationSession
 from knowledge.district import District
+from outbox.models import OutboxMessage, OutboxStatus
+from outbox.service import enqueue
 from rightsdesk.cli import main
-from rightsdesk.process_keys import configure_keys
 from rightsdesk.retention import tracker_url
-from rightsdesk.settings import Settings
 from tests.helpdesk_support import database_url, make_settings, officer
 from ticketing.audit.models import AuditEntry
 from ticketing.auth.models import LoginFailure, OfficerSession
-from ticketing.database import unit_of_work, utcnow
 from ticketing.links.service import create_follow_link, create_records_link
 from ticketing.tickets.enums import Channel, TicketCategory, TicketStatus
 from ticketing.tickets.service import add_note, change_status, open_ticket, save_attachment
@@ -81,8 +81,8 @@ def world(
         settings = settings.model_copy(
             update={"tracker_store_url": database_url(engine).replace("postgresql+psycopg://", "postgresql://")}
         )
-    configure_keys(settings.secret_key)
-    from ticketing.database import make_session_factory
+    keyring.configure(settings.secret_key)
+    from core.db import make_session_factory
 
     factory = make_session_factory(engine)
     tracker = _tracker(settings, engine)

@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from channels.limits.models import RateCounter, RateLease
 from channels.limits.rates import Rate
 from channels.limits.service import DatabaseLimiter, Limiter, RedisLimiter
-from channels.models import Conversation, ConversationMessage
+from conversations.models import Conversation, ConversationMessage
+from core.settings import Settings
 from rightsdesk.app import create_app
-from rightsdesk.settings import Settings
 from tests.fakes.rasa import ScriptedRasa
 
 REDIS_URL = "redis://127.0.0.1:6379/0"

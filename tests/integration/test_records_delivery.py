@@ -12,11 +12,12 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels.outbox.models import OutboxMessage
-from channels.outbox.service import body_of, recipient_of
+from core.db import unit_of_work
+from core.secrets import vault
 from identity.roster.models import RosterLink, RosterPerson, RosterRole
-from identity.vault import vault
 from knowledge.district import District
+from outbox.models import OutboxMessage
+from outbox.service import body_of, recipient_of
 from tests.helpdesk_support import (
     console_app,
     database_url,
@@ -27,7 +28,6 @@ from tests.helpdesk_support import (
     web_ticket,
 )
 from ticketing.audit.models import AuditEntry
-from ticketing.database import unit_of_work
 from ticketing.tickets.models import Ticket
 
 OFFICER = "privacy@maplevalley.example.org"

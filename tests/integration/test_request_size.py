@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 from starlette.requests import Request
 
-from channels.models import ConversationMessage
 from channels.sms.models import SmsInbound
+from conversations.models import ConversationMessage
 from tests.fakes import fixtures
 from tests.fakes.fixtures import Gateway
 

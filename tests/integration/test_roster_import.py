@@ -13,14 +13,14 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from identity import vault
+from core import secrets as vault
+from core.db import unit_of_work
+from core.settings import REPO_ROOT
 from identity.roster.demo import DEMO_ROSTER_DIR, ensure_demo_roster
 from identity.roster.models import RosterLink, RosterPerson, RosterRole
 from identity.roster.oneroster import read_roster
 from identity.roster.service import ImportResult, contact_for_code, import_roster, students_born_on
 from identity.roster.writer import write_export
-from rightsdesk.settings import REPO_ROOT
-from ticketing.database import unit_of_work
 
 SECRET = "roster-tests-secret-key-0123456789abcdefghij"
 SCHOOLS = ["mvhs", "cedar", "birch"]

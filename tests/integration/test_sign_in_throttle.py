@@ -13,11 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from rightsdesk.client_address import forwarded_client
-from rightsdesk.settings import Settings
+from core.client_address import forwarded_client
+from core.db import unit_of_work, utcnow
+from core.settings import Settings
 from tests.helpdesk_support import PASSWORD, Console, console_app, database_url, make_settings, officer
 from ticketing.auth.service import LoginLimits, new_device, record_failure, retry_at, sign_in
-from ticketing.database import unit_of_work, utcnow
 
 DANA = "dana@maplevalley.example.org"
 PROXY = "10.9.0.1"
@@ -66,7 +66,7 @@ def test_a_forged_forwarded_header_from_a_client_is_ignored(app: FastAPI) -> Non
 
 def test_delays_grow_and_pass(sqlite_engine: Engine) -> None:
     """Past the free failures each try waits 1, 2, 4 … seconds (capped), then sign-in works again."""
-    from ticketing.database import make_session_factory
+    from core.db import make_session_factory
 
     factory: sessionmaker[Session] = make_session_factory(sqlite_engine)
     limits = LoginLimits(max_per_account=3, max_per_ip=100, window_minutes=15, max_delay_seconds=60)
@@ -107,7 +107,7 @@ def test_delays_grow_and_pass(sqlite_engine: Engine) -> None:
 
 
 def test_sign_in_while_delayed_says_how_long(sqlite_engine: Engine) -> None:
-    from ticketing.database import make_session_factory
+    from core.db import make_session_factory
 
     factory = make_session_factory(sqlite_engine)
     officer(factory, DANA, "district_officer")

@@ -9,13 +9,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from channels.models import Conversation
-from channels.outbox.models import OutboxStatus
-from channels.outbox.service import enqueue
+from conversations.models import Conversation
+from core.db import unit_of_work
 from knowledge.district import District
+from outbox.models import OutboxStatus
+from outbox.service import enqueue
 from tests.fakes import fixtures
 from tests.fakes.fixtures import Gateway
-from ticketing.database import unit_of_work
 from ticketing.officers.models import OfficerRole
 from ticketing.officers.service import add_officer
 from ticketing.tickets.enums import Channel, TicketCategory
@@ -215,8 +215,8 @@ def test_office_messages_reach_an_open_page_as_server_sent_events(sms_settings) 
     import httpx
     import uvicorn
 
-    from channels.conversations import start_conversation
     from channels.delivery import send_to_family
+    from conversations.service import start_conversation
     from rightsdesk.app import create_app
     from tests.fakes.twilio_server import free_port
 

@@ -14,10 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from channels.models import ConversationMessage
-from channels.sms.models import SmsInbound, SmsOptOut
+from channels.sms.models import SmsInbound
+from conversations.models import ConversationMessage
+from core.settings import Settings
+from outbox.models import SmsOptOut
 from rightsdesk.app import create_app
-from rightsdesk.settings import Settings
 from tests.fakes import fixtures
 from tests.fakes.fixtures import Gateway
 from tests.fakes.rasa import ScriptedRasa

@@ -11,10 +11,10 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import func, select, text
 
-from channels.models import Conversation, ConversationMessage
-from channels.outbox.models import OutboxStatus
 from channels.sms.models import SmsInbound
-from rightsdesk.models import Base
+from conversations.models import Conversation, ConversationMessage
+from outbox.models import OutboxStatus
+from rightsdesk.tables import Base
 from tests.fakes import fixtures
 from tests.fakes.fixtures import MESSAGING_SERVICE, OUR_NUMBER, PUBLIC_URL, Gateway, channel_settings
 from tests.fakes.rasa import bot_response_text
@@ -132,7 +132,7 @@ def test_stop_is_confirmed_once_then_nothing_is_sent_until_start(gateway: Gatewa
     assert gateway.rasa.texts() == ["hello", "rights please"]
     # An office message while opted out is kept but not sent, and the console can see why.
     from channels.delivery import send_to_family
-    from ticketing.database import unit_of_work
+    from core.db import unit_of_work
 
     with unit_of_work(gateway.session_factory) as db_session:
         ref = db_session.scalars(select(Conversation.rasa_sender)).one()
@@ -277,7 +277,7 @@ def test_status_callbacks_update_the_outbox(gateway: Gateway) -> None:
 
 
 def test_an_undelivered_callback_is_visible_as_undeliverable(gateway: Gateway) -> None:
-    from channels.outbox.service import failed_messages
+    from outbox.service import failed_messages
 
     gateway.sms(PARENT, "hello")
     gateway.deliver()

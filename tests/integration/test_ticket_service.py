@@ -5,8 +5,8 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db import unit_of_work
 from knowledge.district import District
-from ticketing.database import unit_of_work
 from ticketing.tickets.enums import Channel, TicketCategory, TicketStatus
 from ticketing.tickets.service import change_status, open_ticket, queue, tickets_for_requester
 from ticketing.tickets.state import IllegalTransition
@@ -86,8 +86,8 @@ def test_hand_back_only_from_the_ticket_the_conversation_was_taken_for(
     session_factory: sessionmaker[Session], district: District
 ) -> None:
     """F22: an officer who sees another request of the same conversation cannot end a colleague's take-over."""
-    from channels.conversations import start_conversation
     from channels.handoff import HandoffError, hand_back, take_over
+    from conversations.service import start_conversation
     from ticketing.tickets.enums import Channel, TicketCategory
     from ticketing.tickets.service import open_ticket
 

@@ -16,10 +16,9 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from channels import contacts
-from channels.outbox.models import OutboxMessage
-from channels.outbox.service import SENSITIVE_REMOVED, body_of, mark_sent
-from identity import vault
+from core import contacts
+from core import secrets as vault
+from core.db import unit_of_work
 from identity.roster.service import import_roster
 from identity.roster.writer import write_export
 from identity.verification import service
@@ -36,7 +35,8 @@ from identity.verification.service import (
     submit_birth_date,
     verified_identity,
 )
-from ticketing.database import unit_of_work
+from outbox.models import OutboxMessage
+from outbox.service import SENSITIVE_REMOVED, body_of, mark_sent
 
 SECRET = "verification-tests-secret-key-0123456789abcdef"
 NOW = datetime(2026, 11, 29, 15, 0, tzinfo=timezone.utc)

@@ -25,10 +25,10 @@ from actions import (
     ActionStrayAnswer,
 )
 from actions.context import ActionContext, set_context
+from core.db import make_engine, make_session_factory
+from core.settings import REPO_ROOT, Settings
 from knowledge.service import KnowledgeService
 from rightsdesk.migrate import upgrade
-from rightsdesk.settings import REPO_ROOT, Settings
-from ticketing.database import make_engine, make_session_factory
 from ticketing.tickets.enums import TicketCategory, TicketPriority
 from ticketing.tickets.models import Ticket
 

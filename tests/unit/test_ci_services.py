@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from rightsdesk.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 from tests.services import REQUIRE_SERVICES, service_missing
 
 

@@ -6,9 +6,9 @@ import pydantic
 import pytest
 import yaml
 
+from core.settings import REPO_ROOT
 from knowledge.articles import PLACEHOLDERS, placeholder_values
 from knowledge.district import Contact, District, load_district
-from rightsdesk.settings import REPO_ROOT
 
 DEMO = REPO_ROOT / "knowledge" / "district" / "demo.yml"
 POLICIES = ("device_policy", "immigration_policy", "safety_technology")

@@ -15,16 +15,16 @@ from collections.abc import Iterator
 import pytest
 
 from channels.language import detect_language
-from channels.redact import redact
+from conversations.redact import redact
 
 MODULES = [
     "channels.language",
-    "channels.redact",
+    "conversations.redact",
     "channels.sms.render",
     "channels.sms.keywords",
-    "channels.contacts",
+    "core.contacts",
     "identity.verification.dates",
-    "identity.verification.names",
+    "identity.names",
     "identity.verification.service",
     "knowledge.text",
     "actions.answers",

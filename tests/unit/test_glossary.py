@@ -26,13 +26,15 @@ CHECKED_HEADING = "## 2. Terms not to use (checked)"
 # Python modules whose "es" entries reach families (the web chat page, SMS, verification, help desk, pages).
 PYTHON_SOURCES = [
     *sorted((ROOT / "channels").rglob("*.py")),
+    *sorted((ROOT / "outbox").rglob("*.py")),
+    *sorted((ROOT / "conversations").rglob("*.py")),
     *sorted((ROOT / "identity").rglob("*.py")),
     *sorted((ROOT / "ticketing" / "family").rglob("*.py")),
     ROOT / "ticketing" / "tickets" / "enums.py",
     *sorted((ROOT / "actions").rglob("*.py")),
     ROOT / "knowledge" / "pages.py",
     ROOT / "knowledge" / "district.py",
-    ROOT / "rightsdesk" / "web.py",
+    ROOT / "core" / "pages.py",
 ]
 TEMPLATES = [
     *sorted((ROOT / "knowledge" / "templates").rglob("*.html")),

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from rightsdesk.settings import REPO_ROOT
+from core.settings import REPO_ROOT
 from ticketing.console.deps import sign, unsign
 from ticketing.helpdesk import HelpdeskConfig, load_helpdesk
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import yaml
 
+from core.settings import REPO_ROOT
 from knowledge import service as service_module
 from knowledge.articles import ARTICLES_DIR
 from knowledge.service import KnowledgeService
-from rightsdesk.settings import REPO_ROOT
 
 DEMO = REPO_ROOT / "knowledge" / "district" / "demo.yml"
 

@@ -2,10 +2,10 @@
 
 import pytest
 
+from core.settings import REPO_ROOT
 from knowledge.articles import PLACEHOLDER_RE, SHORT_ANSWER_LIMIT, Article, load_articles
 from knowledge.district import District
 from knowledge.service import KnowledgeService
-from rightsdesk.settings import REPO_ROOT
 
 NEW_TOPICS = ("immigration_enforcement", "school_devices_monitoring", "safety_surveillance", "minor_confidentiality")
 PUBLIC_URL = "https://desk.example.org"

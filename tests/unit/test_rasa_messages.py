@@ -91,7 +91,7 @@ def test_button_payloads_with_entities_are_escaped_for_rasas_templates() -> None
 
     import yaml
 
-    from rightsdesk.settings import REPO_ROOT
+    from core.settings import REPO_ROOT
 
     for path in sorted((REPO_ROOT / "bot" / "domain").glob("*.yml")):
         responses = yaml.safe_load(path.read_text(encoding="utf-8")).get("responses") or {}

@@ -3,11 +3,11 @@
 import csv
 import hashlib
 
+from core.settings import REPO_ROOT
 from knowledge.articles import load_articles
 from knowledge.examples import load_examples
 from knowledge.text import words
 from knowledge.validate import load_topics
-from rightsdesk.settings import REPO_ROOT
 
 REAL = [REPO_ROOT / "bench" / "data" / name for name in ("answers_real.tsv", "answers_real_topics.tsv")]
 HEADER = ["question", "lang", "topic", "also", "split", "source_url"]

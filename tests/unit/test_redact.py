@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from channels.redact import redact
+from conversations.redact import redact
 from identity.verification.dates import parse_date
 
 

@@ -290,7 +290,7 @@ def test_no_held_out_question_is_a_way_of_asking_or_a_family_question(kb: Knowle
     # The held-out sets measure questions the system has never seen: none may be among what retrieval learns from.
     import csv
 
-    from rightsdesk.settings import REPO_ROOT
+    from core.settings import REPO_ROOT
 
     def normal(text: str) -> str:
         return " ".join(words(text))

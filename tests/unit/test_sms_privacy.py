@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from channels import contacts
-from channels.contacts import BadContact, ContactVault, UnreadableContact
 from channels.fallback import FallbackDetector, fallback_texts
 from channels.rasa_client import BotMessage
+from core import contacts
+from core.contacts import BadContact, ContactVault, UnreadableContact
 from tests.fakes.rasa import bot_response_text
 
 

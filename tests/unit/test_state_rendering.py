@@ -4,12 +4,12 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import REPO_ROOT
 from knowledge.articles import Article, load_articles, placeholder_values, render, state_sources
 from knowledge.district import District, load_district
 from knowledge.service import unwrap
 from knowledge.state_answers import PREFIX, load_state_answers
 from knowledge.validate import repository_districts
-from rightsdesk.settings import REPO_ROOT
 
 DISTRICTS = REPO_ROOT / "knowledge" / "district"
 ARTICLES = {(item.article.id, item.article.lang): item.article for item in load_articles()}

@@ -7,8 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+from core.settings import Settings
 from rightsdesk.launcher import Stack
-from rightsdesk.settings import Settings
 
 
 def stack_with(tmp_path: Path, **values: object) -> tuple[Stack, list[str]]:

@@ -32,17 +32,17 @@ from actions import (
 from actions import slots as s
 from actions.context import ActionContext, set_context
 from actions.request_form import slots_for
-from channels import contacts
-from channels.outbox.models import OutboxMessage
-from channels.outbox.service import body_of
-from identity import vault
+from core import contacts
+from core import secrets as vault
+from core.db import make_engine, make_session_factory, unit_of_work
+from core.settings import REPO_ROOT, Settings
 from identity.roster.demo import DEMO_ROSTER_DIR
 from identity.roster.service import import_roster
 from identity.verification.service import hold_answer
 from knowledge.service import KnowledgeService
+from outbox.models import OutboxMessage
+from outbox.service import body_of
 from rightsdesk.migrate import upgrade
-from rightsdesk.settings import REPO_ROOT, Settings
-from ticketing.database import make_engine, make_session_factory, unit_of_work
 from ticketing.tickets.models import Ticket, TicketEvent
 
 SECRET = "action-tests-secret-key-0123456789abcdefghijkl"

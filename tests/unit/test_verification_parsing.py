@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
+from identity.names import looks_like_full_name, name_matches
 from identity.verification.dates import parse_date
-from identity.verification.names import looks_like_full_name, name_matches
 
 TODAY = date(2026, 11, 29)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
-from identity.vault import IdentityVault
-from identity.verification.eligibility import age_on, is_eligible_student
+from core.secrets import Vault
+from identity.roster.eligibility import age_on, is_eligible_student
 from identity.verification.policy import DEFAULT_POLICY, VerificationPolicy
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=timezone.utc)
@@ -52,11 +52,11 @@ def test_at_18_the_rights_are_the_students() -> None:
 
 
 def test_sealed_values_open_only_with_the_same_key_and_purpose() -> None:
-    vault = IdentityVault.from_secret("k" * 40)
+    vault = Vault.from_secret("k" * 40)
     token = vault.seal("+15550100121", "sms")
     assert "5550100121" not in token and token != vault.seal("+15550100121", "sms")
     assert vault.open(token, "sms") == "+15550100121"
-    for other_vault, purpose in ((vault, "email"), (IdentityVault.from_secret("j" * 40), "sms")):
+    for other_vault, purpose in ((vault, "email"), (Vault.from_secret("j" * 40), "sms")):
         try:
             other_vault.open(token, purpose)
         except ValueError:

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ticketing.database import Base, UtcDateTime, utcnow
+from core.db import Base, UtcDateTime, utcnow
 
 
 class AuditEntry(Base):

@@ -6,7 +6,7 @@ Takes ``db_session``; never commits. Contract:
   takes the row lock on PostgreSQL and the write lock on SQLite), so concurrent appenders from several workers
   queue up and each links to the true previous entry; ``prev_hash`` is also unique, so a fork cannot be stored.
 - Each entry's ``hash`` is ``HMAC-SHA256(chain key, prev_hash + canonical_json(entry))``; the first entry links to
-  ``GENESIS``. The chain key is derived from ``RIGHTSDESK_SECRET_KEY`` (:mod:`rightsdesk.keyring`) and is never in
+  ``GENESIS``. The chain key is derived from ``RIGHTSDESK_SECRET_KEY`` (:mod:`core.keyring`) and is never in
   the database, so someone who can write the database cannot forge an entry or re-link the chain after an edit.
   The head carries an HMAC of ``(seq, last_hash)`` too, so it cannot be rewound to an earlier entry by hand.
 - Entries written before links were keyed (``key_version`` 0, plain SHA-256) stay as they were: the migration that
@@ -36,9 +36,9 @@ from sqlalchemy import CursorResult, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from rightsdesk.keyring import ProcessKeys, derive_key
+from core.db import utcnow
+from core.keyring import ProcessKeys, derive_key
 from ticketing.audit.models import AuditEntry, AuditHead
-from ticketing.database import utcnow
 
 GENESIS = "0" * 64
 HEAD_ID = 1

@@ -35,11 +35,11 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import Session
 
-from identity.vault import SEALED_PREFIX, vault
+from core.db import utcnow
+from core.secrets import SEALED_PREFIX, vault
 from ticketing.audit.service import record as audit
 from ticketing.auth import totp
 from ticketing.auth.models import LoginFailure, OfficerSession
-from ticketing.database import utcnow
 from ticketing.officers.models import Officer
 from ticketing.officers.service import OfficerError, change_password, check_credentials, find_officer
 
@@ -489,7 +489,7 @@ def enrol_totp(*, db_session: Session, email: str, actor: str = "system") -> tup
 def _totp_secret(officer: Officer) -> str:
     """The officer's authenticator secret in clear, for checking a code.
 
-    Stored sealed (:mod:`identity.vault`); a secret enrolled before sealing existed is still read as it is and
+    Stored sealed (:mod:`core.secrets`); a secret enrolled before sealing existed is still read as it is and
     sealed now, on its first use.
     """
     stored = officer.totp_secret or ""

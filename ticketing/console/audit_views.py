@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
+from core.db import utcnow
+from core.deps import DB
 from ticketing.audit.service import entries, export_csv, record, verify_chain
-from ticketing.console.deps import DB, ConsoleUser, administrator, render
-from ticketing.database import utcnow
+from ticketing.console.deps import ConsoleUser, administrator, render
 
 router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)
 PAGE_SIZE = 50

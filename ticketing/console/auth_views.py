@@ -24,6 +24,8 @@ from fastapi.responses import RedirectResponse
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from core.db import utcnow
+from core.deps import DB
 from ticketing.auth.models import OfficerSession
 from ticketing.auth.service import (
     CODE,
@@ -43,7 +45,6 @@ from ticketing.auth.service import (
 )
 from ticketing.console.deps import (
     CSRF_FAILED,
-    DB,
     DEVICE_COOKIE,
     LOGIN_COOKIE,
     SESSION_COOKIE,
@@ -61,7 +62,6 @@ from ticketing.console.deps import (
     sign,
     unsign,
 )
-from ticketing.database import utcnow
 from ticketing.officers.service import MIN_PASSWORD_LENGTH
 
 router = APIRouter(prefix="/console", tags=["console"], include_in_schema=False)

@@ -11,10 +11,10 @@ Use in any console route (other modules too)::
         user: ConsoleUser = Depends(require_officer("administrator", "district_officer")),
     ): ...
 
-- ``DbSession`` (``db_session: Session = DB`` spelled out) is the request's one database session (the same
-  object ``rightsdesk.deps.get_db`` gives every other dependency), committed when the handler returns and
-  *before* the response is sent, so a redirect never reaches the browser ahead of the change it reports. (Plain
-  ``Depends(get_db)`` commits only after the response.)
+- ``DbSession`` (``db_session: Session = DB``, with ``DB`` from :mod:`core.deps`) is the request's one database
+  session (the same object ``core.deps.get_db`` gives every other dependency), committed when the handler returns
+  and *before* the response is sent, so a redirect never reaches the browser ahead of the change it reports.
+  (Plain ``Depends(get_db)`` commits only after the response.)
 
 - ``require_officer(*roles)`` returns a dependency giving a :class:`ConsoleUser`. Without a live session the
   browser is sent to the sign-in page (303); with a role not listed the answer is a 404 (no roles: any officer).
@@ -36,9 +36,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -47,28 +48,16 @@ from fastapi import Depends, HTTPException, Request
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
-from rightsdesk.client_address import client_address
-from rightsdesk.deps import get_db
-from rightsdesk.settings import Settings
-from rightsdesk.web import templates
+from core.client_address import client_address
+from core.deps import DB, get_db
+from core.pages import add_templates, templates
+from core.settings import Settings
 from ticketing.auth.service import LoginLimits, find_session
 from ticketing.officers.models import Officer, OfficerRole
 from ticketing.tickets.models import Ticket
 from ticketing.tickets.service import ticket_in_scope
 
-
-def _committed(db_session: Session = Depends(get_db)) -> Iterator[Session]:
-    """The request's one session (``get_db``, shared with every dependency), committed as soon as the handler returns.
-
-    FastAPI ends request-scoped dependencies only *after* the response is sent, and a redirect must never reach the
-    browser before the change it reports is stored. An exception skips the commit (``get_db`` rolls back).
-    """
-    yield db_session
-    db_session.commit()
-
-
-# Use ``db_session: Session = DB`` in console handlers.
-DB = Depends(_committed, scope="function")
+add_templates(Path(__file__).parent / "templates")
 
 SESSION_COOKIE = "rd_console"
 LOGIN_COOKIE = "rd_console_login"
@@ -160,7 +149,7 @@ def login_limits(settings: Settings) -> LoginLimits:
 
 
 def client_ip(request: Request) -> str:
-    """The client's address (through the trusted proxies, :mod:`rightsdesk.client_address`)."""
+    """The client's address (through the trusted proxies, :mod:`core.client_address`)."""
     return client_address(request)
 
 

@@ -15,8 +15,9 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from core.deps import DB
 from ticketing.auth.service import remove_totp
-from ticketing.console.deps import DB, ConsoleError, ConsoleUser, administrator, render
+from ticketing.console.deps import ConsoleError, ConsoleUser, administrator, render
 from ticketing.officers.models import Officer, OfficerRole
 from ticketing.officers.service import (
     MIN_PASSWORD_LENGTH,

@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
+from core.csv import safe_cell
 from knowledge.district import District
 from ticketing.audit.service import entries as audit_entries
 from ticketing.audit.service import record as audit
@@ -30,7 +31,6 @@ from ticketing.console.deps import (
     render,
     settings_of,
 )
-from ticketing.exports import safe_cell
 from ticketing.family.messages import category_label, long_date
 from ticketing.family.notify import (
     FamilyUnreachable,

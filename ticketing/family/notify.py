@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from channels.delivery import LINK_MARKER, Delivery, UnknownConversation, send_to_family
-from channels.outbox.service import enqueue
+from core.secrets import UnreadableValue
 from identity.roster.models import RosterPerson
 from identity.roster.service import contact_for_code
-from identity.vault import UnreadableValue
+from outbox.service import enqueue
 from ticketing.family.messages import category_label, lang_of, long_date, status_label, text
 from ticketing.links.service import FOLLOW_LINK_DAYS, FOLLOW_LINK_VIEW_MINUTES, create_follow_link
 from ticketing.tickets.enums import TicketStatus

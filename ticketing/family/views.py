@@ -6,6 +6,7 @@ records file. Both are reached only through links the office sent; every use is 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,8 +14,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 from sqlalchemy.orm import Session
 
-from rightsdesk.web import page_language, render_page
-from ticketing.console.deps import DB
+from core.deps import DB
+from core.pages import add_templates, page_language, render_page
 from ticketing.family.messages import category_label, long_date, status_label
 from ticketing.links.service import LinkGone, open_follow_link, open_records_link
 from ticketing.tickets.enums import FAMILY_VISIBLE_KINDS, EventKind, TicketStatus
@@ -22,6 +23,7 @@ from ticketing.tickets.models import Ticket
 from ticketing.tickets.service import attachment_path
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
+add_templates(Path(__file__).parent / "templates")
 
 TEXT = {
     "en": {

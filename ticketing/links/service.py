@@ -18,8 +18,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from core.db import utcnow
 from ticketing.audit.service import record as audit
-from ticketing.database import utcnow
 from ticketing.links.models import FollowLink, RecordsLink
 from ticketing.tickets.enums import EventKind
 from ticketing.tickets.models import Ticket, TicketAttachment

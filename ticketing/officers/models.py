@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, Integer, String
+from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ticketing.database import Base, UtcDateTime, utcnow
+from core.db import Base, UtcDateTime, enum_column, utcnow
 
 
 class OfficerRole(str, enum.Enum):
@@ -40,20 +40,18 @@ class Officer(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[OfficerRole] = mapped_column(
-        Enum(OfficerRole, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
-    )
+    role: Mapped[OfficerRole] = mapped_column(enum_column(OfficerRole, length=32))
     # Comma-separated school ids a school contact is scoped to; empty for district-wide roles.
     schools: Mapped[str] = mapped_column(String(500), default="")
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_origin: Mapped[PasswordOrigin] = mapped_column(
-        Enum(PasswordOrigin, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        enum_column(PasswordOrigin),
         default=PasswordOrigin.chosen,
         server_default=PasswordOrigin.chosen.value,
     )
     # RFC 6238 second factor: the base32 secret once enrolled, and the last time step used (no code works twice).
-    # Sealed (identity.vault), never in clear.
+    # Sealed (core.secrets), never in clear.
     totp_secret: Mapped[str | None] = mapped_column(String(255), nullable=True)
     totp_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -11,7 +11,7 @@ For every closed or rejected ticket whose ``closed_at`` is more than ``retention
 Each part is its owner's function (:func:`ticketing.tickets.service.destroy_personal_data`,
 :func:`ticketing.links.service.delete_for_ticket`); this module decides which tickets are due. The conversation a
 request came from is not the tickets' to destroy: the report names it (``ended``, by pseudonym) once no other live
-ticket needs it, and :func:`channels.conversations.purge` destroys its messages. A dry run reports exactly the
+ticket needs it, and :func:`conversations.service.purge` destroys its messages. A dry run reports exactly the
 same counts and changes nothing (not even the audit log). :mod:`rightsdesk.retention` runs every domain's purge.
 """
 

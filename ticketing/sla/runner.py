@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db import unit_of_work
+from core.settings import Settings
 from knowledge.district import District
-from rightsdesk.settings import Settings
-from ticketing.database import unit_of_work
 from ticketing.helpdesk import load_helpdesk
 from ticketing.sla.service import SlaRun, run_sla
 

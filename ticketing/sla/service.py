@@ -11,26 +11,25 @@ workers at once — sends nothing twice. For each ticket still awaiting an answe
   escalated (visible on the queue and the timeline).
 
 Notices show in the console (:func:`notices_for`). They are also emailed through the outbox
-(``channels.outbox.service.enqueue``) when that module exists; without it a warning is logged and the console
-remains the only place they appear. Emails carry the reference, the type of request and the due date, never
-anything the family wrote.
+(:func:`outbox.service.enqueue`); when the outbox refuses one (an officer's address it cannot send to) a warning
+is logged and the console remains the only place it appears. Emails carry the reference, the type of request and
+the due date, never anything the family wrote.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.db import utcnow
 from knowledge.district import District
-from ticketing.database import utcnow
+from outbox import service as outbox
 from ticketing.family.messages import category_label, long_date
 from ticketing.helpdesk import HelpdeskConfig
 from ticketing.officers.models import Officer
@@ -47,7 +46,6 @@ log = logging.getLogger(__name__)
 REMINDER = "reminder"
 ESCALATION = "escalation"
 ESCALATION_POINT = -1
-OUTBOX_MODULE = "channels.outbox.service"
 
 
 @dataclass
@@ -67,23 +65,12 @@ class SlaRun:
         )
 
 
-def _outbox() -> Any | None:
-    try:
-        return importlib.import_module(OUTBOX_MODULE)
-    except ImportError:
-        return None
-
-
 def _email(db_session: Session, to: str, subject: str, body: str, ticket_id: int) -> bool:
-    """Queue an email through the outbox if it exists; False when it does not (or refused the message)."""
-    outbox = _outbox()
-    if outbox is None or not hasattr(outbox, "enqueue"):
-        log.warning("deadline notice not emailed: %s is not available; it is shown in the console", OUTBOX_MODULE)
-        return False
+    """Queue an email through the outbox; False when the outbox refused the message."""
     try:
         with db_session.begin_nested():
             outbox.enqueue(db_session=db_session, kind="email", to=to, subject=subject, body=body, ticket_id=ticket_id)
-    except Exception:
+    except ValueError:  # OutboxError or BadContact: this message cannot be sent
         log.exception("deadline notice not emailed: the outbox refused it; it is shown in the console")
         return False
     return True

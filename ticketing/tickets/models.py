@@ -5,15 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Enum, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ticketing.database import Base, UtcDateTime, utcnow
+from core.db import Base, UtcDateTime, enum_column, utcnow
 from ticketing.tickets.enums import Channel, TicketCategory, TicketPriority, TicketStatus
-
-
-def _enum(cls: type) -> Enum:
-    return Enum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
 
 
 class Ticket(Base):
@@ -27,10 +23,14 @@ class Ticket(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True, index=True)
-    category: Mapped[TicketCategory] = mapped_column(_enum(TicketCategory))
-    status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus), default=TicketStatus.new, index=True)
-    priority: Mapped[TicketPriority] = mapped_column(_enum(TicketPriority), default=TicketPriority.normal)
-    channel: Mapped[Channel] = mapped_column(_enum(Channel))
+    category: Mapped[TicketCategory] = mapped_column(enum_column(TicketCategory, length=32))
+    status: Mapped[TicketStatus] = mapped_column(
+        enum_column(TicketStatus, length=32), default=TicketStatus.new, index=True
+    )
+    priority: Mapped[TicketPriority] = mapped_column(
+        enum_column(TicketPriority, length=32), default=TicketPriority.normal
+    )
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel, length=32))
     language: Mapped[str] = mapped_column(String(2))
     # The pseudonymous conversation id the request came from (never a phone number or a name).
     requester_ref: Mapped[str] = mapped_column(String(64), index=True)

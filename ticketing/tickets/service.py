@@ -22,9 +22,9 @@ from pathlib import Path
 from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from core.db import utcnow
 from knowledge.district import District
 from ticketing.audit.service import record as audit
-from ticketing.database import utcnow
 from ticketing.officers.models import Officer
 from ticketing.routing import route
 from ticketing.tickets.enums import Channel, EventKind, TicketCategory, TicketPriority, TicketStatus

@@ -22,7 +22,7 @@ from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
-from rightsdesk.files import private_dir, write_private
+from core.files import private_dir, write_private
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -275,7 +275,7 @@ class Settings(BaseSettings):
     @property
     def actions_token(self) -> str:
         """The secret Rasa presents to the action server (derived from the secret key; review F20)."""
-        from rightsdesk.keyring import derive_key
+        from core.keyring import derive_key
 
         return derive_key(self.secret_key, b"rightsdesk action server v1").hex()
 

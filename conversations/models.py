@@ -1,4 +1,4 @@
-"""Conversation tables owned by the gateway: who is talking (pseudonymously) and the redacted transcript."""
+"""Conversation tables: who is talking (pseudonymously) and the redacted transcript, whichever the channel."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ticketing.database import Base, UtcDateTime, utcnow
+from core.db import Base, UtcDateTime, utcnow
 
 
 class Conversation(Base):
     """One family's conversation on one channel.
 
     The web client holds a random session id; only its SHA-256 is stored. It works until the family ends the
-    conversation, or it has been idle or open too long (:func:`channels.conversations.find_conversation`). Rasa
+    conversation, or it has been idle or open too long (:func:`conversations.service.find_conversation`). Rasa
     knows the conversation only by ``rasa_sender``, a random pseudonym. An SMS conversation is found by
     ``contact_hash`` (a keyed hash of the phone number) and replies go to ``contact_encrypted``; the number is
     never stored in clear text.

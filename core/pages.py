@@ -1,4 +1,9 @@
-"""Server-rendered pages: one Jinja environment, the page language, and the strings every page shares."""
+"""Server-rendered pages: one Jinja environment, the page language, and the strings every page shares.
+
+The environment starts with the kernel's own templates (``base.html``, the site layout); every package that
+renders pages adds its own template directory with :func:`add_templates` when its views module is imported, so
+this module names no other package. A name is looked up in the directories in the order they were added.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,20 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import FileSystemLoader
 
-ROOT = Path(__file__).resolve().parent.parent
-templates = Jinja2Templates(
-    directory=[
-        ROOT / "rightsdesk" / "templates",
-        ROOT / "knowledge" / "templates",
-        ROOT / "channels" / "webchat" / "templates",
-        ROOT / "ticketing" / "console" / "templates",
-        ROOT / "ticketing" / "family" / "templates",
-    ]
-)
+templates = Jinja2Templates(directory=[Path(__file__).resolve().parent / "templates"])
+
+
+def add_templates(directory: Path) -> None:
+    """Let pages use the templates in ``directory`` (adding the same directory twice changes nothing)."""
+    loader = templates.env.loader
+    if not isinstance(loader, FileSystemLoader):
+        raise TypeError("the page environment must load from the file system")
+    path = str(directory.resolve())
+    if path not in loader.searchpath:
+        loader.searchpath.append(path)
+
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {

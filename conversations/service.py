@@ -21,10 +21,10 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from channels.models import Conversation, ConversationMessage
-from channels.redact import redact
+from conversations.models import Conversation, ConversationMessage
+from conversations.redact import redact
+from core.db import utcnow
 from knowledge.district import RetentionPeriods
-from ticketing.database import utcnow
 from ticketing.tickets.service import live_requester_refs
 
 SESSION_ID_BYTES = 32

@@ -2,16 +2,19 @@
 
 SQLite (a file in the data directory) is the embedded default; PostgreSQL is the scale-out path. Services take a
 ``db_session`` keyword argument and never commit; whoever opens the unit of work (``unit_of_work``) commits it.
+Every table of every package derives from :class:`Base`; column types shared by them (:class:`UtcDateTime`,
+:func:`enum_column`) live here too.
 """
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, Enum, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -25,7 +28,7 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
-    """Base of every table of the help desk and the gateway."""
+    """Base of every table of every package."""
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
@@ -51,6 +54,11 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def enum_column(enum_class: type[enum.Enum], length: int = 16) -> Enum:
+    """The column type of a Python enum: its values as ``VARCHAR(length)``, not a database-specific enum type."""
+    return Enum(enum_class, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 def utcnow() -> datetime:

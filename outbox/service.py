@@ -1,7 +1,7 @@
 """The outbox service: queue a message, claim due ones, record what happened. Takes ``db_session``; never commits.
 
 Whoever wants an SMS or an email sent calls :func:`enqueue` inside their own transaction, so the message is sent
-if and only if their change commits. The worker (:mod:`channels.outbox.worker`) claims due messages with
+if and only if their change commits. The worker (:mod:`outbox.worker`) claims due messages with
 :func:`claim_due` (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; a single atomic ``UPDATE`` on SQLite, whose writers
 are serialized), sends them and records the outcome: sent, a retry later (exponential backoff with jitter), or a
 permanent failure that the console lists (:func:`failed_messages`).
@@ -24,11 +24,10 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from channels.contacts import contact_hash, decrypt, encrypt, normalize_email, normalize_phone
-from channels.outbox.models import FINAL_STATUSES, PROBLEM_STATUSES, OutboxKind, OutboxMessage, OutboxStatus
-from channels.sms.models import SmsOptOut
+from core.contacts import contact_hash, decrypt, encrypt, normalize_email, normalize_phone
+from core.db import utcnow
 from knowledge.district import RetentionPeriods
-from ticketing.database import utcnow
+from outbox.models import FINAL_STATUSES, PROBLEM_STATUSES, OutboxKind, OutboxMessage, OutboxStatus, SmsOptOut
 
 MAX_SMS_CHARS = 1600
 MAX_EMAIL_CHARS = 100_000

@@ -1,4 +1,9 @@
-"""Keys for identity data at rest, all derived from ``settings.secret_key`` through HKDF with their own labels.
+"""The vault for secrets at rest: :class:`Vault` seals, opens, and computes lookup and code hashes.
+
+Its keys are derived from ``settings.secret_key`` through HKDF with their own labels (:mod:`core.keyring`). The
+roster, verification and the officers' second factor use it. (A family's phone or email on a conversation or an
+outbox row is still encrypted by :mod:`core.contacts`, with Fernet; moving it here needs a data migration of the
+stored tokens.)
 
 - **Sealed values** (a contact on file, an answer held for a moment between the gateway and the action server, an
   officer's authenticator secret):
@@ -10,8 +15,9 @@
   :func:`hmac.compare_digest`.
 
 Changing the secret key makes everything here unreadable: re-import the roster afterwards (codes and held answers
-live minutes, so they simply expire). Every process calls :func:`configure` with its settings; one that did not is
-configured from the environment's settings on first use.
+live minutes, so they simply expire). Every process gives it its settings' secret key through
+:func:`core.bootstrap` (:func:`configure` sets this vault alone); one that did not is configured from the
+environment's settings on first use.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from rightsdesk.keyring import ProcessKeys, derive_key
+from core.keyring import ProcessKeys, derive_key
 
 _SEAL_LABEL = b"rightsdesk identity seal v1"
 _LOOKUP_LABEL = b"rightsdesk identity lookup v1"
@@ -39,15 +45,15 @@ class UnreadableValue(ValueError):
 
 
 @dataclass(frozen=True)
-class IdentityVault:
-    """The three keys derived from one secret key."""
+class Vault:
+    """The three keys derived from one secret key, and what they do."""
 
     seal_key: AESGCM
     lookup_key: bytes
     code_key: bytes
 
     @classmethod
-    def from_secret(cls, secret_key: str) -> IdentityVault:
+    def from_secret(cls, secret_key: str) -> Vault:
         """The vault of ``secret_key``."""
         return cls(
             AESGCM(derive_key(secret_key, _SEAL_LABEL)),
@@ -80,6 +86,6 @@ class IdentityVault:
         return hmac.new(self.code_key, f"{salt}\x00{code}".encode(), hashlib.sha256).hexdigest()
 
 
-_keys = ProcessKeys(IdentityVault.from_secret)
+_keys = ProcessKeys(Vault.from_secret)
 configure = _keys.configure  # use a secret key for every identity value this process seals, hashes or opens
 vault = _keys.get  # the vault of this process

@@ -1,14 +1,17 @@
-"""The outbox table: one row per outbound SMS or email, from queued to sent, delivered or failed."""
+"""The outbox tables: every outbound SMS or email, and the numbers that replied STOP.
+
+A message goes from queued to sent, delivered or failed; nothing is sent to a number that opted out.
+"""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ticketing.database import Base, UtcDateTime, utcnow
+from core.db import Base, UtcDateTime, enum_column, utcnow
 
 
 class OutboxKind(str, enum.Enum):
@@ -39,10 +42,6 @@ FINAL_STATUSES = frozenset({OutboxStatus.delivered, OutboxStatus.failed, OutboxS
 PROBLEM_STATUSES = frozenset({OutboxStatus.failed, OutboxStatus.undeliverable})
 
 
-def _enum(cls: type) -> Enum:
-    return Enum(cls, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
-
-
 class OutboxMessage(Base):
     """One outbound message. The recipient is stored encrypted, with a keyed hash to group and check it."""
 
@@ -50,12 +49,12 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_messages_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[OutboxKind] = mapped_column(_enum(OutboxKind))
+    kind: Mapped[OutboxKind] = mapped_column(enum_column(OutboxKind))
     recipient_encrypted: Mapped[str] = mapped_column(Text)
     recipient_hash: Mapped[str] = mapped_column(String(64), index=True)
     subject: Mapped[str | None] = mapped_column(String(200), nullable=True)
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus), default=OutboxStatus.queued)
+    status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus), default=OutboxStatus.queued)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
@@ -77,3 +76,13 @@ class OutboxMessage(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class SmsOptOut(Base):
+    """A number (by its keyed hash) that replied STOP: nothing is sent to it until it replies START."""
+
+    __tablename__ = "sms_opt_outs"
+
+    contact_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    keyword: Mapped[str] = mapped_column(String(16))
+    opted_out_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

@@ -10,7 +10,7 @@ trouble, a 5xx or 429 from Twilio, a 4xx from the SMTP server: exponential backo
 ``RIGHTSDESK_OUTBOX_MAX_ATTEMPTS`` tries), or a permanent failure (Twilio refused the message, the SMTP server
 refused the recipient, the channel is not configured) that the console lists. Several workers may run at once;
 each message is claimed by one. Logs and stored errors name message ids and Twilio's error codes (with the fixed
-texts of :data:`~channels.outbox.service.TWILIO_ERRORS`), never recipients or bodies: Twilio's own error texts
+texts of :data:`~outbox.service.TWILIO_ERRORS`), never recipients or bodies: Twilio's own error texts
 can quote the number, so they are dropped.
 """
 
@@ -36,9 +36,11 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
-import rightsdesk.models  # noqa: F401 - every table, so foreign keys to tickets and conversations resolve
-from channels.outbox.models import OutboxKind, OutboxMessage, OutboxStatus
-from channels.outbox.service import (
+from core import bootstrap
+from core.db import unit_of_work
+from core.settings import Settings
+from outbox.models import OutboxKind, OutboxMessage, OutboxStatus
+from outbox.service import (
     OPTED_OUT_ERROR,
     TWILIO_ERRORS,
     backoff,
@@ -50,9 +52,6 @@ from channels.outbox.service import (
     mark_sent,
     recipient_of,
 )
-from rightsdesk.process_keys import configure_keys
-from rightsdesk.settings import Settings
-from ticketing.database import make_engine, make_session_factory, unit_of_work
 
 log = logging.getLogger(__name__)
 TWILIO_DEFAULT_BASE = "https://api.twilio.com"
@@ -88,7 +87,7 @@ class ApiBaseHttpClient(TwilioHttpClient):  # type: ignore[misc]
     """Twilio's own HTTP client, with ``https://api.twilio.com`` replaced by the configured API base."""
 
     def __init__(self, api_base: str, timeout: float = TWILIO_TIMEOUT_SECONDS) -> None:
-        super().__init__(timeout=timeout, logger=logging.getLogger("channels.outbox.twilio_http"))
+        super().__init__(timeout=timeout, logger=logging.getLogger("outbox.twilio_http"))
         self.api_base = api_base.rstrip("/")
 
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> TwilioResponse:
@@ -317,8 +316,7 @@ class OutboxWorker:
 def main(settings: Settings) -> int:
     """``rightsdesk outbox-worker``: run until SIGTERM or SIGINT."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    configure_keys(settings.secret_key)
-    engine = make_engine(settings.database_url)
+    kernel = bootstrap(settings)
     stop = threading.Event()
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
@@ -326,7 +324,7 @@ def main(settings: Settings) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    worker = OutboxWorker(settings, make_session_factory(engine))
+    worker = OutboxWorker(settings, kernel.session_factory)
     log.info(
         "outbox worker started (sms: %s, email: %s)",
         "configured" if settings.twilio_configured else "not configured",
@@ -336,6 +334,6 @@ def main(settings: Settings) -> int:
     try:
         worker.run_forever(stop)
     finally:
-        engine.dispose()
+        kernel.close()
         log.info("outbox worker stopped after %.0f s", time.monotonic() - started)
     return 0

@@ -7,8 +7,8 @@ second derived key). Both keys come from the secret key through HKDF with their 
 in for the other. Changing the secret key makes stored contacts unreadable (and a texting family starts a new
 conversation).
 
-Every process (gateway, action server, outbox worker) calls :func:`configure` with its settings' secret key; a
-process that did not is configured from the environment's settings on first use.
+Every process gives it its settings' secret key through :func:`core.bootstrap` (:func:`configure` sets this vault
+alone); a process that did not is configured from the environment's settings on first use.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from cryptography.fernet import Fernet, InvalidToken
 
-from rightsdesk.keyring import ProcessKeys, derive_key
+from core.keyring import ProcessKeys, derive_key
 
 _ENCRYPTION_LABEL = b"rightsdesk contact encryption v1"
 _LOOKUP_LABEL = b"rightsdesk contact lookup v1"
