@@ -56,9 +56,9 @@ from knowledge.articles import load_articles
 from knowledge.service import KnowledgeService
 
 DATA = ROOT / "bench" / "data"
-QUESTION_SETS = ("answers_real.tsv", "answers_real_topics.tsv")
+QUESTION_SETS = ("answers_real.tsv", "answers_real_topics.tsv", "answers_real_2.tsv")
 WRITTEN_SETS = ("answers_written_es.tsv",)
-ROUTING_SETS = ("routing_real.tsv", "routing_written.tsv")
+ROUTING_SETS = ("routing_real.tsv", "routing_real_2.tsv", "routing_written.tsv")
 DOMAIN_DIR = ROOT / "bot" / "domain"
 SMS_PUBLIC_URL = "https://bench-desk.example.org"
 SMS_NUMBER = "+15550002222"

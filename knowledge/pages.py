@@ -52,7 +52,7 @@ TEXT = {
         "all_answers": "Todas las respuestas",
         "full_answer": "La respuesta completa",
         "sources": "Fuentes",
-        "reviewed": "Revisado frente a sus fuentes el",
+        "reviewed": "Revisado frente a las fuentes de esta respuesta el",
         "reviewed_by": "· revisión:",
         "related": "Temas relacionados",
         "ask": "Preguntar al asistente o a una persona",

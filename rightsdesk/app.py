@@ -32,6 +32,7 @@ from knowledge import pages as knowledge_pages
 from knowledge.service import KnowledgeService
 from rightsdesk import health
 from rightsdesk.edge import install_edge
+from rightsdesk.errors import install_error_pages
 from ticketing.console import install as install_console
 from ticketing.officers.service import with_generated_passwords
 from ticketing.sla.runner import periodic as sla_periodic
@@ -131,6 +132,7 @@ def create_app(settings: Settings) -> FastAPI:
             headers={"Retry-After": str(int(exc.retry_after))},
         )
 
+    install_error_pages(app)
     install_edge(app, settings)
     app.include_router(health.router)
     app.include_router(chat_api.router)

@@ -1,8 +1,12 @@
-"""The help desk's own configuration: deadline reminder points and the bilingual reply templates.
+"""The help desk's own configuration: reminder points, bilingual reply templates and bilingual rejection reasons.
+
+The family reads a rejection's reason word for word, so an officer who does not write the family's language
+starts from one of the reasons (Spanish review E64).
 
 One YAML file (``RIGHTSDESK_HELPDESK_FILE``, default ``ticketing/helpdesk.yml``), validated on load and reloaded
-when it changes. Templates may use ``{reference}``, ``{category}``, ``{due_date}``, ``{officer_name}``,
-``{district_name}``, ``{office_email}`` and ``{link_days}``; any other placeholder is refused when the file is loaded.
+when it changes. Templates and reasons may use ``{reference}``, ``{category}``, ``{due_date}``, ``{officer_name}``,
+``{district_name}``, ``{office_email}``, ``{office_contact}`` and ``{link_days}``; any other placeholder is refused
+when the file is loaded.
 """
 
 from __future__ import annotations
@@ -15,7 +19,16 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 PLACEHOLDERS = frozenset(
-    {"reference", "category", "due_date", "officer_name", "district_name", "office_email", "link_days"}
+    {
+        "reference",
+        "category",
+        "due_date",
+        "officer_name",
+        "district_name",
+        "office_email",
+        "office_contact",
+        "link_days",
+    }
 )
 
 
@@ -64,10 +77,15 @@ class HelpdeskConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     reminders: Reminders = Field(default_factory=Reminders)
     reply_templates: list[ReplyTemplate] = Field(default_factory=list)
+    reason_templates: list[ReplyTemplate] = Field(default_factory=list)
 
     def template(self, template_id: str) -> ReplyTemplate | None:
         """The template with this id."""
         return next((t for t in self.reply_templates if t.id == template_id), None)
+
+    def reason_template(self, template_id: str) -> ReplyTemplate | None:
+        """The rejection reason with this id."""
+        return next((t for t in self.reason_templates if t.id == template_id), None)
 
 
 @lru_cache(maxsize=8)

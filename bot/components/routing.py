@@ -14,7 +14,9 @@ file" are both about records. This module reads how the message is put, with the
 - **a request**: an explicit one ("I want a copy of my son's records", "please take my daughter out of the
   directory", "quiero una copia del expediente de mi hija"), a few words naming it ("records request", "opt
   out"), or a complaint or misuse report told as what happened ("someone posted my kid's report card online"),
-  keeps the classifier's request intent and starts the request at once;
+  keeps the classifier's request intent and starts the request at once; a formal one ("Further, I am requesting
+  that you provide…", "YOU ARE HEREBY NOTIFIED…", "Por medio de la presente solicito…") that the classifier did
+  not place starts the request its words name (``request_kinds`` of the cues), else the classifier's runner-up;
 - **both**: a message that asks for the request and asks a question about it is answered first, and the answer
   then asks whether to start the request (``request_cue`` in ``routing``).
 
@@ -75,7 +77,8 @@ _GREETING = re.compile(
     r"ok(?:ay)?|so|um+|well|question|quick question|pregunta|una pregunta|oiga|disculpe|perdon|"
     r"excuse me|sorry|yes|si|bueno|pues|thanks|thank you|gracias)[\s,.:!-]+)+"
 )
-_CLAUSE_SPLIT = re.compile(r"(?:[.!?;,¿¡\n]+|\s+(?:and|y|pero|but)\s+(?=[a-z]))")
+_CLAUSE_SPLIT = re.compile(r"[.!?;,¿¡\n]+")
+_CONJUNCTION_SPLIT = re.compile(r"\s+(?:and|y|pero|but)\s+(?=[a-z])")
 _PLEASE = re.compile(r"^(?:please|kindly|por favor|favor de)[\s,]+")
 
 
@@ -94,11 +97,14 @@ class Cues:
     person: List["re.Pattern[str]"]
     question_start: "re.Pattern[str]"
     question_anywhere: List["re.Pattern[str]"]
+    question_law_words: List["re.Pattern[str]"]
     request_start: "re.Pattern[str]"
     request_anywhere: List["re.Pattern[str]"]
     request_not: "re.Pattern[str]"
     status: List["re.Pattern[str]"]
     code_words: List["re.Pattern[str]"]
+    openers: "re.Pattern[str]"
+    request_kinds: List[tuple[str, "re.Pattern[str]"]]
 
 
 def _alternation(patterns: List[str]) -> "re.Pattern[str]":
@@ -114,11 +120,16 @@ def load_cues(path: Path = CUES_FILE) -> Cues:
         person=[re.compile(p) for p in data["person"]],
         question_start=_alternation(data["question_start"]),
         question_anywhere=[re.compile(p) for p in data["question_anywhere"]],
+        question_law_words=[re.compile(p) for p in data["question_law_words"]],
         request_start=_alternation(data["request_start"]),
         request_anywhere=[re.compile(p) for p in data["request_anywhere"]],
         request_not=re.compile(_alternation(data["request_not"]).pattern),
         status=[re.compile(p) for p in data["status"]],
         code_words=[re.compile(p) for p in data["code_words"]],
+        openers=re.compile(r"^(?:(?:" + "|".join(data["openers"]) + r")[\s,:]+)+"),
+        request_kinds=[
+            (str(kind), _alternation(patterns)) for kind, patterns in (data.get("request_kinds") or {}).items()
+        ],
     )
 
 
@@ -129,13 +140,17 @@ def normalize(text: str, cues: Cues | None = None) -> str:
     return re.sub(r"[a-z']+", lambda m: cues.spellings.get(m.group(0), m.group(0)), folded)
 
 
-def _clauses(text: str) -> List[str]:
-    """The clauses of the normalized text, each without a leading greeting or "please"."""
+def _clauses(text: str, cues: Cues) -> List[tuple[str, bool]]:
+    """The clauses of the normalized text, each without a leading greeting, opener ("further,") or "please".
+
+    With each, whether it goes on the clause before it after "and"/"but" ("send me the file and tell me where").
+    """
     clauses = []
-    for raw in _CLAUSE_SPLIT.split(text):
-        clause = _GREETING.sub("", raw.strip(" ,:-\"'()"))
-        if clause:
-            clauses.append(clause)
+    for piece in _CLAUSE_SPLIT.split(text):
+        for number, raw in enumerate(_CONJUNCTION_SPLIT.split(piece)):
+            clause = cues.openers.sub("", _GREETING.sub("", raw.strip(" ,:-\"'()")))
+            if clause:
+                clauses.append((clause, number > 0))
     return clauses
 
 
@@ -155,12 +170,21 @@ def read(text: str, cues: Cues | None = None) -> Reading:
     """Read a message's wording."""
     cues = cues or load_cues()
     norm = normalize(text, cues)
-    clauses = _clauses(norm)
-    requests = [c for c in clauses if cues.request_start.match(_PLEASE.sub("", c))]
+    asks = bool(re.search("[?\u00bf]", norm))
+    requests: List[str] = []
+    others: List[str] = []
+    last_was_request = False
+    for clause, goes_on in _clauses(norm, cues):
+        # Without a question mark, "…and where they are kept" goes on the request before it.
+        last_was_request = bool(cues.request_start.match(_PLEASE.sub("", clause))) or (
+            goes_on and last_was_request and not asks
+        )
+        (requests if last_was_request else others).append(clause)
     question = (
         any(p.search(norm) for p in cues.question_anywhere)
-        or any(cues.question_start.match(c) for c in clauses if c not in requests)
-        or (not requests and bool(re.search("[?\u00bf]", norm)))
+        or any(cues.question_start.match(c) for c in others)
+        or (not requests and asks)
+        or ((asks or not requests) and any(p.search(norm) for p in cues.question_law_words))
     )
     request = bool(requests)
     if not request:
@@ -179,6 +203,17 @@ def read(text: str, cues: Cues | None = None) -> Reading:
         mentions_code=any(p.search(norm) for p in cues.code_words),
         words=len(re.findall(r"[a-z0-9']+", norm)),
     )
+
+
+def request_named(text: str, cues: Cues | None = None) -> str | None:
+    """The request intent the words of ``text`` name (``request_kinds`` of the cues, in order), if any."""
+    cues = cues or load_cues()
+    norm = normalize(text, cues)
+    intents = {kind: intent for intent, kind in REQUEST_KINDS.items()}
+    for kind, pattern in cues.request_kinds:
+        if pattern.search(norm):
+            return intents[kind]
+    return None
 
 
 _SUBORDINATE = re.compile(
@@ -221,6 +256,9 @@ def route(text: str, intent: str, ranking: list[dict[str, Any]] | None = None, c
             ),
             None,
         )
+        named = request_named(text, cues)
+        if named is not None:
+            return Routed(named, reason="an explicit request, by the words that name it")
         if candidate is not None:
             return Routed(candidate, reason="an explicit request, by the classifier's runner-up")
     kind = REQUEST_KINDS.get(intent)

@@ -659,7 +659,7 @@ def test_change_an_answer_switch_topic_and_cancel_without_getting_stuck(env: Env
     chat.say(f"{family.parent_given} Pérez")  # the wrong surname
     chat.say("I made a mistake" if lang == "en" else "me equivoqué")
     asked = chat.press("Your name" if lang == "en" else "Su nombre")
-    assert "full name" in asked or "nombre completo" in asked
+    assert "first and last name as the school has them" in asked or "su nombre y su apellido tal como" in asked
     chat.say(family.parent)
     chat.say(family.student)
     before = env.sms_count(family.sms)

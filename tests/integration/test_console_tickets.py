@@ -2,6 +2,7 @@
 language, reply templates, rejection reasons, files, secure records links, the family's follow page, CSV export,
 the dashboard and deadline alerts. CSRF is required on every form."""
 
+import html
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -119,8 +120,32 @@ def test_reply_templates_start_in_the_familys_language(console: Console, spanish
     body = re.search(r'<textarea id="reply-body"[^>]*>([^<]*)</textarea>', page.text).group(1)  # type: ignore[union-attr]
     assert body.startswith(f"Recibimos su solicitud {spanish.reference} (ver el expediente).")
     assert re.search(r"Le responderemos a más tardar el [a-zé]+ \d{1,2} de [a-z]+ de \d{4}\.", body)
+    # The office's number is in the text, not "the number on our website" to hunt for (Spanish review E65).
+    check = console.get(f"/console/tickets/{spanish.reference}?template=need_verification")
+    assert "Llame o escriba a la oficina de privacidad ((555) 010-0100, privacy@maplevalley.example.org)" in check.text
     english = console.get(f"/console/tickets/{spanish.reference}?template=no_such_template")
     assert re.search(r'<textarea id="reply-body"[^>]*></textarea>', english.text)
+
+
+def test_a_rejection_reason_starts_from_a_template_in_the_familys_language(
+    console: Console, spanish: OpenedTicket, factory
+) -> None:  # type: ignore[no-untyped-def]
+    # Spanish review E64: the family reads the reason word for word, so an officer who writes only English starts
+    # from a Spanish reason instead of sending an English one.
+    page = console.get(f"/console/tickets/{spanish.reference}?reason=not_held")
+    reason = html.unescape(re.search(r'<textarea id="reason"[^>]*>([^<]*)</textarea>', page.text).group(1))  # type: ignore[union-attr]
+    assert reason.startswith(f"El distrito no tiene los documentos que usted pidió en su solicitud {spanish.reference}")
+    assert "privacy@maplevalley.example.org" in reason and "{" not in reason
+    assert 'value="not_held" selected' in page.text
+    refused = console.post(f"/console/tickets/{spanish.reference}/status", {"status": "closed", "reason": reason})
+    assert refused.status_code == 400 and html.escape(reason, quote=False) in refused.text  # kept in the form
+    console.post(f"/console/tickets/{spanish.reference}/status", {"status": "rejected", "reason": reason})
+    told = family_messages(factory, spanish.conversation_id)[-1]
+    assert f"Motivo: {reason}" in told
+    words = re.sub(r"https?://\S+", "", told)
+    assert not re.search(r"\b(the|request|records|we)\b", words, re.IGNORECASE)  # no English reaches the family
+    empty = console.get(f"/console/tickets/{spanish.reference}?reason=no_such_reason")
+    assert re.search(r'<textarea id="reason"[^>]*></textarea>', empty.text)
 
 
 def test_a_status_change_tells_the_family_with_a_follow_link_that_hides_internal_notes(

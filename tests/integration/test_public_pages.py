@@ -48,7 +48,9 @@ def test_an_article_shows_when_and_by_which_role_it_was_last_reviewed(client: Te
     en = client.get("/rights/en/ferpa-inspect-review")
     es = client.get("/rights/es/ferpa-inspect-review")
     assert "Checked against its sources on <time datetime=" in en.text and "reviewer: content editor" in en.text
-    assert "Revisado frente a sus fuentes el" in es.text and "revisión: editor de contenidos" in es.text
+    # Not "sus fuentes", which with usted reads as "your sources" (Spanish review E03).
+    assert "Revisado frente a las fuentes de esta respuesta el" in es.text and "sus fuentes" not in es.text
+    assert "revisión: editor de contenidos" in es.text
     # The date in words, the ISO form only in datetime= (Spanish review E69).
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\d">\d{1,2} de [a-z]+ de \d{4}</time>', es.text)
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\d">[A-Z][a-z]+ \d{1,2}, \d{4}</time>', en.text)
@@ -121,3 +123,42 @@ def test_chat_page_has_the_privacy_notice_and_loads_only_local_assets(client: Te
     assert "no un abogado" in page.text and "365 días" in page.text
     assert "http://" not in page.text.split("<main", 1)[0].replace("http://www.w3.org", "")
     assert client.get("/static/chat.js").status_code == 200
+
+
+def test_a_link_cut_short_gets_a_page_in_both_languages_not_english_json(client: TestClient) -> None:
+    # Spanish review E80: "/request/" without its token answered {"detail":"Not Found"}.
+    english_phone = client.get("/request/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert english_phone.status_code == 404 and english_phone.headers["content-type"].startswith("text/html")
+    assert '<html lang="en">' in english_phone.text and "Page not found" in english_phone.text
+    # The Spanish text is on the same page, marked as Spanish, with the office's address.
+    assert '<section lang="es"' in english_phone.text and "No encontramos esta página" in english_phone.text
+    assert english_phone.text.count("privacy@maplevalley.example.org") == 2
+    spanish = client.get("/request/", params={"lang": "es"})
+    assert '<html lang="es">' in spanish.text and "<h1>No encontramos esta página</h1>" in spanish.text
+    assert '<section lang="en"' in spanish.text and "Not Found" not in spanish.text
+    assert '<html lang="es">' in client.get("/rights/es/no/such/page").text
+    assert "noindex" in spanish.text and spanish.headers["cache-control"] == "no-store"
+
+
+def test_a_wrong_method_on_a_page_gets_the_page_and_machine_routes_keep_json(client: TestClient) -> None:
+    refused = client.post("/transparency", headers={"Accept": "text/html", "Accept-Language": "es-MX"})
+    assert refused.status_code == 405 and "Allow" in refused.headers
+    assert "Esta página no se puede abrir así" in refused.text and "This page cannot be opened this way" in refused.text
+    assert client.get("/api/chat/nothing").json() == {"detail": "Not Found"}
+    assert client.post("/sms/twilio/nothing").json() == {"detail": "Not Found"}
+
+
+def test_a_page_that_fails_says_so_in_both_languages_with_the_office_contact(settings: Settings) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    app = create_app(settings)
+
+    @app.get("/boom")
+    def boom() -> None:
+        raise RuntimeError("a failure while the page was built")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        failed = client.get("/boom", headers={"Accept-Language": "es"})
+    assert failed.status_code == 500 and "<h1>Algo salió mal</h1>" in failed.text
+    assert "Something went wrong" in failed.text and "(555) 010-0100" in failed.text
+    assert "a failure while" not in failed.text

@@ -16,8 +16,10 @@ def test_the_shipped_file_has_reminders_and_templates_in_both_languages() -> Non
     assert config.reminders.days_before_due == [5, 2, 1]
     assert config.reminders.escalate_when_overdue
     assert len(config.reply_templates) >= 4
+    # Rejection reasons in both languages too: the family reads the reason word for word (Spanish review E64).
+    assert {"not_verified", "not_held", "correction_declined"} <= {t.id for t in config.reason_templates}
     values = {"reference": "RD-AAAA-BBBB", "due_date": "DATE", "link_days": "5"}
-    for template in config.reply_templates:
+    for template in (*config.reply_templates, *config.reason_templates):
         en, es = template.render("en", **values), template.render("es", **values)
         assert "{" not in en and "{" not in es and en != es
         if "{reference}" in template.en:

@@ -9,7 +9,10 @@ from knowledge.examples import load_examples
 from knowledge.text import words
 from knowledge.validate import load_topics
 
-REAL = [REPO_ROOT / "bench" / "data" / name for name in ("answers_real.tsv", "answers_real_topics.tsv")]
+REAL = [
+    REPO_ROOT / "bench" / "data" / name
+    for name in ("answers_real.tsv", "answers_real_topics.tsv", "answers_real_2.tsv")
+]
 HEADER = ["question", "lang", "topic", "also", "split", "source_url"]
 
 

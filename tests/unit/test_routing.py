@@ -147,3 +147,69 @@ def test_an_explicit_request_the_classifier_took_for_a_question_starts_the_likel
 )
 def test_asking_how_a_request_is_going_checks_its_status(text: str) -> None:
     assert route(text, "ask_rights").intent == "check_status"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Formal letters (the wording of request templates), with nothing of a request in the classifier's ranking.
+        (
+            "Further, I am requesting that you send me a list of every record you keep on my son.",
+            "request_records",
+        ),
+        ("Pursuant to FERPA, I request copies of all of my daughter's education records.", "request_records"),
+        ("This letter serves as my formal written request to amend my son's discipline record.", "request_correction"),
+        (
+            "I hereby notify the district that my child's name and address may not be released.",
+            "request_directory_optout",
+        ),
+        ("You are hereby notified that I revoke my consent for the use of my son's photograph.", "request_consent"),
+        ("We are writing to formally request access to our daughter's special education file.", "request_records"),
+        ("Por medio de la presente solicito una copia del expediente académico de mi hija.", "request_records"),
+        ("Además, solicito que corrijan la fecha de nacimiento en el expediente de mi hijo.", "request_correction"),
+    ],
+)
+def test_a_formal_request_starts_the_request_its_words_name(text: str, expected: str) -> None:
+    assert route(text, "nlu_fallback", [{"name": "nlu_fallback", "confidence": 0.3}]).intent == expected
+
+
+def test_a_formal_opening_does_not_make_a_question_a_request() -> None:
+    # Asking about the request is still a question, however formally it opens.
+    assert route("Further, can the school charge me for copies of the records?", "ask_rights").intent == ASK
+    assert route("Dear principal, how do I request my son's file?", "ask_rights").intent == ASK
+    # A message naming no request at all is not turned into one.
+    assert route("I am writing to ask about the weather", "out_of_scope").intent == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I need to speak to the superintendent today about the bus video",
+        "quiero hablar con el superintendente sobre lo que pasó",
+        "let me talk to someone in charge please",
+    ],
+)
+def test_asking_for_someone_in_charge_reaches_a_person(text: str) -> None:
+    assert route(text, "ask_rights").intent == PERSON
+
+
+def test_a_request_goes_on_after_and_without_a_question_mark() -> None:
+    text = "please send me every record you keep on my son and where each one is stored"
+    assert read(text).request and not read(text).question
+    # With a question mark it asks as well.
+    assert read("please send me my son's records, and where are they stored?").question
+
+
+def test_saying_something_is_not_true_is_not_asking_whether_it_is() -> None:
+    assert not read("pusieron que mi hija falto 20 dias y no es verdad").question
+    assert read("es verdad que la escuela puede dar mi direccion?").question
+
+
+def test_words_of_the_law_in_a_request_letter_do_not_make_it_a_question() -> None:
+    letter = (
+        "I am exercising my rights under FERPA and request copies of my son's records. You are required to respond."
+    )
+    assert read(letter).request and not read(letter).question
+    # In a message that requests nothing, or asks with a question mark, they still ask.
+    assert read("my rights when the school shares my daughter's grades").question
+    assert read("please send me the file, are you required to do it within 45 days?").question

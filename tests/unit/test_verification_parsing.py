@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
+import yaml
 
 from identity.names import looks_like_full_name, name_matches
 from identity.verification.dates import parse_date
@@ -97,6 +99,26 @@ def test_names_match_across_case_accents_hyphens_and_compound_surnames(
 )
 def test_names_that_are_not_the_persons_do_not_match(typed: str, given: str, family: str) -> None:
     assert not name_matches(typed, given, family)
+
+
+NAME_PROMPTS = ("utter_ask_requester_name", "utter_ask_student_name", "utter_name_not_understood")
+
+
+@pytest.mark.parametrize("response", NAME_PROMPTS)
+def test_the_name_prompts_ask_for_a_name_as_the_school_has_it_not_a_full_name(response: str) -> None:
+    # Review E19: "nombre completo" / "full name" leads a parent to type every given name and both surnames, and
+    # a word the roster lacks fails the match above without a word to the family.
+    domain = yaml.safe_load((Path(__file__).resolve().parents[2] / "bot/domain/requests.yml").read_text("utf-8"))
+    variants = domain["responses"][response]
+    assert {"es", None} <= {
+        next((c["value"] for c in v.get("condition", []) if c["name"] == "language"), None) for v in variants
+    }
+    for variant in variants:
+        words = variant["text"].lower()
+        assert "full name" not in words and "nombre completo" not in words
+        assert ("first" in words and "last name" in words) or ("nombre y" in words and "apellido" in words)
+        if response != "utter_name_not_understood":
+            assert "as the school has them" in words or "tal como los tiene la escuela" in words
 
 
 @pytest.mark.parametrize(

@@ -289,6 +289,7 @@ def queue_csv(request: Request, user: CurrentOfficer, db_session: DbSession, fil
 
 def _template_values(request: Request, ticket: Ticket, user: ConsoleUser) -> dict[str, str]:
     district = _district(request)
+    officer = district.contacts.district_privacy_officer
     return {
         "reference": ticket.reference,
         "category": category_label(ticket.category, ticket.language),
@@ -296,6 +297,8 @@ def _template_values(request: Request, ticket: Ticket, user: ConsoleUser) -> dic
         "officer_name": user.officer.name,
         "district_name": district.name,
         "office_email": district.contacts.district_privacy_officer.email,
+        # The office's phone and email, as families read them (a district may give no phone).
+        "office_contact": ", ".join(p for p in (officer.phone_shown, officer.email) if p),
         "link_days": str(settings_of(request).records_link_days),
     }
 
@@ -313,6 +316,8 @@ def _ticket_page(
     note_text: str = "",
     template_id: str | None = None,
     find: str = "",
+    reason_id: str | None = None,
+    reason_text: str | None = None,
 ) -> Any:
     district = _district(request)
     settings = settings_of(request)
@@ -322,6 +327,10 @@ def _ticket_page(
     chosen = helpdesk.template(template_id) if template_id else None
     if reply_text is None:
         reply_text = chosen.render(ticket.language, **_template_values(request, ticket, user)) if chosen else ""
+    # A rejection reason in the family's language to start from (Spanish review E64).
+    reason = helpdesk.reason_template(reason_id) if reason_id else None
+    if reason_text is None:
+        reason_text = reason.render(ticket.language, **_template_values(request, ticket, user)) if reason else ""
     # Who viewed the ticket is for administrators only (F25): officers see the timeline, not each other's reading.
     trail = (
         audit_entries(db_session=db_session, ticket_reference=ticket.reference, limit=25)[0] if user.is_admin else []
@@ -358,6 +367,9 @@ def _ticket_page(
         reply_templates=helpdesk.reply_templates,
         template_id=chosen.id if chosen else "",
         reply_text=reply_text,
+        reason_templates=helpdesk.reason_templates,
+        reason_id=reason.id if reason else "",
+        reason_text=reason_text,
         note_text=note_text,
         links=records_links(db_session=db_session, ticket=ticket),
         trail=trail,
@@ -399,10 +411,13 @@ def ticket_page(
     done: str | None = None,
     template: str | None = None,
     find: str = "",
+    reason: str | None = None,
 ) -> Any:
     """The ticket: facts, deadline, timeline and every action (viewing it is audited)."""
     record_view(db_session=db_session, ticket=ticket, actor=user.email)
-    return _ticket_page(request, db_session, user, ticket, done=done, template_id=template, find=find.strip())
+    return _ticket_page(
+        request, db_session, user, ticket, done=done, template_id=template, find=find.strip(), reason_id=reason
+    )
 
 
 @router.post("/tickets/{reference}/reply")
@@ -458,7 +473,8 @@ def set_status(
         change_status(db_session=db_session, ticket=ticket, status=new_status, actor=user.email, reason=reason)
     except ValueError as exc:  # IllegalTransition is a ValueError; so is an unknown status
         message = str(exc) if isinstance(exc, IllegalTransition) else "choose a status from the list"
-        return _ticket_page(request, db_session, user, ticket, status_code=400, error=f"Status not changed: {message}.")
+        error = f"Status not changed: {message}."
+        return _ticket_page(request, db_session, user, ticket, status_code=400, error=error, reason_text=reason)
     delivered = notify_status(db_session=db_session, ticket=ticket, public_url=settings_of(request).public_url)
     return _back(ticket, "status" if delivered else "status_unreached")
 
