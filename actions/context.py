@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,7 +14,10 @@ from actions.slots import CHANNEL_METADATA, LANGUAGE
 from core import bootstrap
 from core.i18n import Language, as_language
 from core.settings import Settings, get_settings
+from flows.transaction import Flow, in_one_transaction
 from knowledge.service import KnowledgeService
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,11 @@ def set_context(context: ActionContext | None) -> None:
     global _context
     with _lock:
         _context = context
+
+
+def run_flow(flow: Flow[T]) -> T:
+    """Run one use case (its arguments bound) in one transaction; raises ``flows.transaction.DeskUnavailable``."""
+    return in_one_transaction(get_context().session_factory, flow)
 
 
 def language_of(tracker: Any) -> Language:

@@ -1,24 +1,27 @@
-"""Handing a conversation to a person in the privacy office."""
+"""Handing a conversation to a person in the privacy office ("talk to a person").
+
+The use case is :func:`flows.family.bring_in_a_person`, the same the gateway runs when the assistant fails to
+understand twice: the conversation's open question ticket is reused, or a new one is opened.
+"""
 
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 
-from actions.context import channel_of, get_context, language_of, office_email
+from actions.context import channel_of, get_context, language_of, office_email, run_flow
 from actions.slots import OFFER_PENDING, OFFERED_REQUEST
-from core.db import unit_of_work
 from core.i18n import long_date
+from flows.family import PersonAsked, bring_in_a_person
+from flows.transaction import DeskUnavailable
 from ticketing.tickets.enums import Channel
-from ticketing.tickets.service import ask_for_a_person
 
 log = logging.getLogger(__name__)
-ASKED_SUMMARY = "The family asked to talk to a person."
 
 
 class ActionHandoff(Action):
@@ -30,27 +33,25 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        context = get_context()
         lang = language_of(tracker)
         try:
-            with unit_of_work(context.session_factory) as db_session:
-                ticket, reused = ask_for_a_person(
-                    db_session=db_session,
-                    district=context.knowledge.district,
+            person = run_flow(
+                partial(
+                    bring_in_a_person,
+                    district=get_context().knowledge.district,
+                    sender_id=tracker.sender_id,
                     channel=Channel(channel_of(tracker)),
                     language=lang,
-                    requester_ref=tracker.sender_id,
-                    summary=ASKED_SUMMARY,
+                    why=PersonAsked.asked,
                 )
-                reference, due_on = ticket.reference, ticket.due_on
-        except SQLAlchemyError:
-            log.exception("could not open a question ticket")
+            )
+        except DeskUnavailable:
             dispatcher.utter_message(response="utter_request_failed", office_email=office_email())
             return []
-        log.info("%s ticket %s for a person", "reused" if reused else "opened", reference)
+        log.info("%s ticket %s for a person", "reused" if person.reused else "opened", person.reference)
         dispatcher.utter_message(
-            response="utter_handoff_already" if reused else "utter_handoff_opened",
-            reference=reference,
-            due_date=long_date(due_on, lang),
+            response="utter_handoff_already" if person.reused else "utter_handoff_opened",
+            reference=person.reference,
+            due_date=long_date(person.due_on, lang),
         )
         return [SlotSet(OFFERED_REQUEST, None), SlotSet(OFFER_PENDING, False)]

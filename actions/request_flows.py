@@ -3,21 +3,24 @@
 A verified request opens a ticket marked verified, with the requester and student from the roster, routed by the
 student's school; one the office verifies another way opens unverified, and the office confirms the identity
 before sharing anything. The family is told the reference and the date by which the district must respond.
+
+What happens is the family's use cases (:mod:`flows.family`: open a request, list my requests); these actions
+read the slots, run one use case in one transaction (:func:`actions.context.run_flow`) and utter the response.
 """
 
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy.exc import SQLAlchemyError
 
 from actions import answers
 from actions import slots as s
-from actions.context import channel_of, get_context, language_of, office_email
+from actions.context import channel_of, get_context, language_of, office_email, run_flow
 from actions.request_form import (
     STATUS,
     VERIFIED_CATEGORIES,
@@ -27,14 +30,12 @@ from actions.request_form import (
     summary_text,
 )
 from actions.verification import STOPPED, expect
-from core.db import unit_of_work
 from core.i18n import long_date
-from identity.roster.service import school_id_for
+from flows import family
+from flows.transaction import DeskUnavailable
 from identity.verification import service as verification
 from ticketing.family.messages import category_label, status_label
 from ticketing.tickets.enums import Channel, TicketCategory
-from ticketing.tickets.requests import requests_of
-from ticketing.tickets.service import add_note, open_ticket
 
 log = logging.getLogger(__name__)
 
@@ -47,61 +48,11 @@ CATEGORY_OF_INTENT = {
     "report_misuse": "misuse",
     "check_status": STATUS,
 }
-RESTRICTED_NOTE = (
-    "Identity check: the details given match a parent whom the roster marks as restricted by a court order for "
-    "this student. No code was sent. Check the order before sharing anything."
-)
-
-
-def open_request(
-    dispatcher: CollectingDispatcher,
-    tracker: Tracker,
-    category: TicketCategory,
-    response: str,
-    *,
-    summary: str = "",
-    verified: bool = False,
-    school_id: str | None = None,
-    requester_person_id: int | None = None,
-    student_person_id: int | None = None,
-    internal_note: str | None = None,
-    verification_channel: str | None = None,
-) -> str | None:
-    """Open a ticket for this conversation and tell the family its reference and due date."""
-    context = get_context()
-    lang = language_of(tracker)
-    try:
-        with unit_of_work(context.session_factory) as db_session:
-            ticket = open_ticket(
-                db_session=db_session,
-                district=context.knowledge.district,
-                category=category,
-                channel=Channel(channel_of(tracker)),
-                language=lang,
-                requester_ref=tracker.sender_id,
-                summary=summary,
-                verified=verified,
-                school_id=school_id,
-                requester_person_id=requester_person_id,
-                student_person_id=student_person_id,
-                verification_channel=verification_channel,
-            )
-            if internal_note:
-                add_note(db_session=db_session, ticket=ticket, actor="system", body=internal_note)
-            reference, due_on = ticket.reference, ticket.due_on
-    except SQLAlchemyError:
-        log.exception("could not open a %s ticket", category.value)
-        dispatcher.utter_message(response="utter_request_failed", office_email=office_email())
-        return None
-    log.info("opened ticket %s (%s, %s)", reference, category.value, "verified" if verified else "unverified")
-    dispatcher.utter_message(response=response, reference=reference, due_date=long_date(due_on, lang))
-    return reference
 
 
 def _verified_slots(tracker: Tracker) -> list[dict[str, Any]]:
     """The identity this conversation verified within the hour, as slots (none if it did not)."""
-    with unit_of_work(get_context().session_factory) as db_session:
-        who = verification.verified_identity(db_session=db_session, sender_id=tracker.sender_id)
+    who = run_flow(partial(verification.verified_identity, sender_id=tracker.sender_id))
     if who is None:
         return []
     return [
@@ -115,8 +66,7 @@ def _verified_slots(tracker: Tracker) -> list[dict[str, Any]]:
 
 
 def _forget(tracker: Tracker, identity_too: bool = False) -> None:
-    with unit_of_work(get_context().session_factory) as db_session:
-        verification.forget_answers(db_session=db_session, sender_id=tracker.sender_id, identity_too=identity_too)
+    run_flow(partial(verification.forget_answers, sender_id=tracker.sender_id, identity_too=identity_too))
 
 
 class ActionStartRequest(Action):
@@ -270,34 +220,20 @@ def _explain_stop(dispatcher: CollectingDispatcher, tracker: Tracker, status: st
 
 def _list_status(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     lang = language_of(tracker)
-    with unit_of_work(get_context().session_factory) as db_session:
-        who = verification.verified_identity(db_session=db_session, sender_id=tracker.sender_id)
-        tickets = (
-            [
-                (t.reference, t.category, t.status, t.due_on)
-                for t in requests_of(
-                    db_session=db_session,
-                    requester_id=who.requester_id,
-                    student_id=who.student_id,
-                    sender_id=tracker.sender_id,
-                )
-            ]
-            if who
-            else None
-        )
-    if tickets is None:
+    requests = run_flow(partial(family.list_requests_for, sender_id=tracker.sender_id))
+    if requests is None:
         dispatcher.utter_message(response="utter_status_unverified")
         return
-    if not tickets:
+    if not requests:
         dispatcher.utter_message(response="utter_status_none")
         return
-    for reference, category, status, due_on in tickets[:5]:
+    for request in requests[:5]:
         dispatcher.utter_message(
             response="utter_status_item",
-            reference=reference,
-            category=category_label(category, lang),
-            status=status_label(status, lang),
-            due_date=long_date(due_on, lang),
+            reference=request.reference,
+            category=category_label(request.category, lang),
+            status=status_label(request.status, lang),
+            due_date=long_date(request.due_on, lang),
         )
 
 
@@ -331,37 +267,32 @@ class ActionOpenRequest(Action):
         return reset
 
     def _open(self, dispatcher: CollectingDispatcher, tracker: Tracker, category: str, status: str | None) -> None:
-        context = get_context()
-        schools = [school.id for school in context.knowledge.district.schools]
-        verified_request = category in VERIFIED_CATEGORIES
-        with unit_of_work(context.session_factory) as db_session:
-            who = (
-                verification.verified_identity(db_session=db_session, sender_id=tracker.sender_id)
-                if verified_request and status == "verified"
-                else None
+        lang = language_of(tracker)
+        try:
+            opened = run_flow(
+                partial(
+                    family.open_family_request,
+                    district=get_context().knowledge.district,
+                    sender_id=tracker.sender_id,
+                    category=TicketCategory(category),
+                    channel=Channel(channel_of(tracker)),
+                    language=lang,
+                    code_verified=status == "verified",
+                    # A verified request names the requester and the student as the roster has them.
+                    summary=lambda names: summary_text(
+                        tracker,
+                        {s.REQUESTER_NAME: names.requester_name, s.STUDENT_NAME: names.student_name} if names else None,
+                    ),
+                )
             )
-            school = (
-                school_id_for(db_session=db_session, school_sourced_id=who.student_school, known_schools=schools)
-                if who
-                else None
-            )
-            restricted = verified_request and verification.restricted_claim(
-                db_session=db_session, sender_id=tracker.sender_id
-            )
-            verification.forget_answers(db_session=db_session, sender_id=tracker.sender_id)
-        # A verified request names the requester and the student as the roster has them.
-        names = {s.REQUESTER_NAME: who.requester_name, s.STUDENT_NAME: who.student_name} if who else None
-        summary = summary_text(tracker, names)
-        open_request(
-            dispatcher,
-            tracker,
-            TicketCategory(category),
-            "utter_request_opened_unverified" if verified_request and who is None else "utter_request_opened",
-            summary=summary,
-            verified=who is not None,
-            school_id=school,
-            requester_person_id=who.requester_id if who else None,
-            student_person_id=who.student_id if who else None,
-            internal_note=RESTRICTED_NOTE if restricted and who is None else None,
-            verification_channel=who.channel if who else None,
+        except DeskUnavailable:
+            dispatcher.utter_message(response="utter_request_failed", office_email=office_email())
+            return
+        log.info(
+            "opened ticket %s (%s, %s)", opened.reference, category, "verified" if opened.verified else "unverified"
+        )
+        dispatcher.utter_message(
+            response="utter_request_opened_unverified" if opened.awaiting_identity else "utter_request_opened",
+            reference=opened.reference,
+            due_date=long_date(opened.due_on, lang),
         )

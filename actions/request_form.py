@@ -8,7 +8,7 @@ Complaints and misuse reports need no verification (a misuse report may be anony
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -21,11 +21,12 @@ from actions import slots as s
 from actions.context import get_context, language_of
 from actions.verification import OFFICE, STOPPED, expect, validate_birth_date, validate_code
 from core.messages import message
+from flows.family import IDENTITY_CATEGORIES
 from ticketing.family.messages import category_label as ticket_category_label
 
-# Requests about a student's records: the requester's identity is verified first.
-VERIFIED_CATEGORIES = frozenset({"records", "correction", "directory_optout", "consent", "status"})
 STATUS = "status"
+# Requests about a student's records (and following them): the requester's identity is verified first.
+VERIFIED_CATEGORIES = frozenset({category.value for category in IDENTITY_CATEGORIES} | {STATUS})
 # An answer that is clearly one of these (another request, a question, a code problem) is not taken as the answer
 # to a short question (a name, a choice, a date, a code): the form hands the turn to that rule instead.
 SWITCH_INTENTS = frozenset(
@@ -123,6 +124,82 @@ def current_values(tracker: Tracker) -> dict[str, Any]:
     return {name: tracker.get_slot(name) for name in s.ALL_REQUEST_SLOTS}
 
 
+Validator = Callable[[Any, CollectingDispatcher, Tracker], dict[str, Any]]
+
+
+def _choice(slot: str, not_understood: str) -> Validator:
+    """One of the answers offered (buttons, or words that mean one); otherwise say so and ask again."""
+
+    def validate(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        chosen = answers.choice(slot, value)
+        if chosen is None:
+            dispatcher.utter_message(response=not_understood)
+        return {slot: chosen}
+
+    return validate
+
+
+def _name(slot: str) -> Validator:
+    """A person's full name."""
+
+    def validate(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        name = answers.full_name(value)
+        if name is None:
+            dispatcher.utter_message(response="utter_name_not_understood")
+        return {slot: name}
+
+    return validate
+
+
+def _text(slot: str) -> Validator:
+    """A free-text answer long enough to act on."""
+
+    def validate(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+        text = answers.free_text(value)
+        if text is None:
+            dispatcher.utter_message(response="utter_answer_too_short")
+        return {slot: text}
+
+    return validate
+
+
+def _birth_date(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    return validate_birth_date(dispatcher, tracker)
+
+
+def _code(value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    if value in ("verified", "office"):  # set by the actions, not typed: verified already, or the office checks
+        return {s.VERIFICATION_CODE: value}
+    return validate_code(dispatcher, tracker)
+
+
+# How each answer of the form is checked (the form's ``validate_<slot>``).
+VALIDATORS: dict[str, Validator] = {
+    s.RELATIONSHIP: _choice(s.RELATIONSHIP, "utter_relationship_not_understood"),
+    s.REQUESTER_NAME: _name(s.REQUESTER_NAME),
+    s.STUDENT_NAME: _name(s.STUDENT_NAME),
+    s.STUDENT_DOB: _birth_date,
+    s.VERIFICATION_CODE: _code,
+    s.RECORDS_ACCESS: _choice(s.RECORDS_ACCESS, "utter_choice_not_understood"),
+    s.OPTOUT_SCOPE: _choice(s.OPTOUT_SCOPE, "utter_choice_not_understood"),
+    s.CONSENT_ACTION: _choice(s.CONSENT_ACTION, "utter_choice_not_understood"),
+    s.MISUSE_ANONYMOUS: _choice(s.MISUSE_ANONYMOUS, "utter_choice_not_understood"),
+    s.REPORTER_NAME: _name(s.REPORTER_NAME),
+    **{
+        slot: _text(slot)
+        for slot in (
+            s.RECORD_TO_CORRECT,
+            s.CORRECTION_PROBLEM,
+            s.CORRECTION_REASON,
+            s.OPTOUT_CATEGORIES,
+            s.CONSENT_DETAILS,
+            s.COMPLAINT_DETAILS,
+            s.MISUSE_DETAILS,
+        )
+    },
+}
+
+
 class ValidateRequestForm(FormValidationAction):
     """Which question comes next, and whether each answer is one."""
 
@@ -159,110 +236,19 @@ class ValidateRequestForm(FormValidationAction):
             expect(tracker, None)
         return events
 
-    def _choice(self, slot: str, value: Any, dispatcher: CollectingDispatcher, not_understood: str) -> dict[str, Any]:
-        chosen = answers.choice(slot, value)
-        if chosen is None:
-            dispatcher.utter_message(response=not_understood)
-        return {slot: chosen}
+    def __getattr__(self, name: str) -> Callable[..., Awaitable[dict[str, Any]]]:
+        """``validate_<slot>`` for each slot of :data:`VALIDATORS` (rasa_sdk looks validators up by that name)."""
+        validator = VALIDATORS.get(name[len("validate_") :]) if name.startswith("validate_") else None
+        if validator is None:
+            raise AttributeError(name)
+        checked = validator
 
-    def _name(self, slot: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-        name = answers.full_name(value)
-        if name is None:
-            dispatcher.utter_message(response="utter_name_not_understood")
-        return {slot: name}
+        async def validate(
+            value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+        ) -> dict[str, Any]:
+            return checked(value, dispatcher, tracker)
 
-    def _text(self, slot: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:
-        text = answers.free_text(value)
-        if text is None:
-            dispatcher.utter_message(response="utter_answer_too_short")
-        return {slot: text}
-
-    async def validate_relationship(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._choice(s.RELATIONSHIP, value, dispatcher, "utter_relationship_not_understood")
-
-    async def validate_requester_name(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._name(s.REQUESTER_NAME, value, dispatcher)
-
-    async def validate_student_name(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._name(s.STUDENT_NAME, value, dispatcher)
-
-    async def validate_student_dob(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return validate_birth_date(dispatcher, tracker)
-
-    async def validate_verification_code(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        if value in ("verified", "office"):
-            return {s.VERIFICATION_CODE: value}
-        return validate_code(dispatcher, tracker)
-
-    async def validate_records_access(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._choice(s.RECORDS_ACCESS, value, dispatcher, "utter_choice_not_understood")
-
-    async def validate_optout_scope(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._choice(s.OPTOUT_SCOPE, value, dispatcher, "utter_choice_not_understood")
-
-    async def validate_consent_action(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._choice(s.CONSENT_ACTION, value, dispatcher, "utter_choice_not_understood")
-
-    async def validate_misuse_anonymous(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._choice(s.MISUSE_ANONYMOUS, value, dispatcher, "utter_choice_not_understood")
-
-    async def validate_reporter_name(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._name(s.REPORTER_NAME, value, dispatcher)
-
-    async def validate_record_to_correct(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._text(s.RECORD_TO_CORRECT, value, dispatcher)
-
-    async def validate_correction_problem(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._text(s.CORRECTION_PROBLEM, value, dispatcher)
-
-    async def validate_correction_reason(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._text(s.CORRECTION_REASON, value, dispatcher)
-
-    async def validate_optout_categories(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._text(s.OPTOUT_CATEGORIES, value, dispatcher)
-
-    async def validate_consent_details(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._text(s.CONSENT_DETAILS, value, dispatcher)
-
-    async def validate_complaint_details(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._text(s.COMPLAINT_DETAILS, value, dispatcher)
-
-    async def validate_misuse_details(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> dict[str, Any]:
-        return self._text(s.MISUSE_DETAILS, value, dispatcher)
+        return validate
 
 
 def summary_text(tracker: Tracker, names: Mapping[str, str] | None = None) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -17,10 +18,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import slots as s
-from actions.context import get_context, language_of
+from actions.context import get_context, language_of, run_flow
 from core import i18n
-from core.db import unit_of_work
 from core.i18n import month_name
+from flows.family import give_birth_date
 from identity.verification import service as verification
 from identity.verification.service import BirthDateOutcome, Claim, CodeOutcome
 from ticketing.routing import local_today
@@ -45,8 +46,7 @@ def sender_label(lang: str) -> str:
 
 def expect(tracker: Tracker, kind: str | None) -> None:
     """Tell the verification service what the assistant is asking for (so the gateway holds the answer)."""
-    with unit_of_work(get_context().session_factory) as db_session:
-        verification.expect_answer(db_session=db_session, sender_id=tracker.sender_id, kind=kind)
+    run_flow(partial(verification.expect_answer, sender_id=tracker.sender_id, kind=kind))
 
 
 def validate_birth_date(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
@@ -61,19 +61,18 @@ def validate_birth_date(dispatcher: CollectingDispatcher, tracker: Tracker) -> d
         student_name=student_name,
     )
     intent = (tracker.latest_message.get("intent") or {}).get("name")
-    with unit_of_work(context.session_factory) as db_session:
-        arguments = {
-            "db_session": db_session,
-            "sender_id": tracker.sender_id,
-            "claim": claim,
-            "language": lang,
-            "today": local_today(context.knowledge.district),
-            "sender_label": sender_label(lang),
-        }
-        result = verification.submit_birth_date(**arguments)
-        if result.outcome is BirthDateOutcome.no_date and intent in ("affirm", "deny"):
+    result = run_flow(
+        partial(
+            give_birth_date,
+            sender_id=tracker.sender_id,
+            claim=claim,
+            language=lang,
+            today=local_today(context.knowledge.district),
+            sender_label=sender_label(lang),
             # The answer to "Do you mean December 11, 2016?": yes is that reading, no the other.
-            result = verification.choose_birth_date(first=intent == "affirm", **arguments)
+            confirms_reading=intent == "affirm" if intent in ("affirm", "deny") else None,
+        )
+    )
     if result.outcome is BirthDateOutcome.ambiguous_date and result.readings:
         first, second = result.readings
         # Only the month names: the conversation (and Rasa's tracker) never holds a date of birth.
@@ -97,8 +96,7 @@ def validate_birth_date(dispatcher: CollectingDispatcher, tracker: Tracker) -> d
 def validate_code(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
     """Check the code the gateway held."""
     lang = language_of(tracker)
-    with unit_of_work(get_context().session_factory) as db_session:
-        result = verification.check_code(db_session=db_session, sender_id=tracker.sender_id)
+    result = run_flow(partial(verification.check_code, sender_id=tracker.sender_id))
     if result.outcome is CodeOutcome.verified:
         dispatcher.utter_message(response="utter_verified")
         return {s.VERIFICATION_CODE: "verified", s.VERIFICATION_STATUS: "verified"}
@@ -127,8 +125,7 @@ class ActionAskStudentDob(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         expect(tracker, verification.BIRTH_DATE)
-        with unit_of_work(get_context().session_factory) as db_session:
-            asked_which = verification.choice_pending(db_session=db_session, sender_id=tracker.sender_id)
+        asked_which = run_flow(partial(verification.choice_pending, sender_id=tracker.sender_id))
         if not asked_which:  # "was the birthday in December?" was just asked: that is the question
             dispatcher.utter_message(response="utter_ask_student_dob")
         return []
@@ -158,10 +155,11 @@ class ActionResendCode(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         lang = language_of(tracker)
-        with unit_of_work(get_context().session_factory) as db_session:
-            result = verification.resend_code(
-                db_session=db_session, sender_id=tracker.sender_id, language=lang, sender_label=sender_label(lang)
+        result = run_flow(
+            partial(
+                verification.resend_code, sender_id=tracker.sender_id, language=lang, sender_label=sender_label(lang)
             )
+        )
         if result.outcome is BirthDateOutcome.code_sent:
             dispatcher.utter_message(response="utter_code_sent")
         elif result.outcome is BirthDateOutcome.too_many_codes:

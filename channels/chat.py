@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from channels.fallback import FallbackDetector
-from channels.handoff import bring_in_a_person
+from channels.handoff import person_brought_in
 from channels.language import detect_language
 from channels.rasa_client import BotMessage, RasaClient, RasaUnavailable
 from channels.sms.outbound import queue_sms_replies
@@ -49,8 +49,10 @@ from conversations.service import pending_messages, record_inbound, record_outbo
 from core.db import unit_of_work, utcnow
 from core.i18n import LANGUAGES, as_language
 from core.messages import message
+from flows.family import PersonAsked, bring_in_a_person
 from identity.verification.service import hold_answer
 from knowledge.district import District
+from ticketing.tickets.enums import Channel
 from ticketing.tickets.models import Ticket
 from ticketing.tickets.service import add_timeline_event
 
@@ -395,11 +397,17 @@ class ChatService:
         if conversation.fallback_streak < FALLBACKS_BEFORE_HANDOFF or self.district is None:
             return []
         conversation.fallback_streak = 0
-        text = bring_in_a_person(
-            db_session=db_session, conversation=conversation, district=self.district(), language=language
+        # The same use case as "talk to a person" (action_handoff), in this turn's transaction.
+        person = bring_in_a_person(
+            db_session=db_session,
+            district=self.district(),
+            sender_id=conversation.rasa_sender,
+            channel=Channel(conversation.channel),
+            language=language,
+            why=PersonAsked.not_understood,
         )
         log.info("conversation %s: not understood twice, a person was brought in", conversation.id)
-        return [BotMessage(text=text)]
+        return [BotMessage(text=person_brought_in(person, language))]
 
     def _waiting(self, cutoff: datetime) -> list[tuple[int, str]]:
         """Conversations with a message left pending before ``cutoff`` (a worker thread)."""

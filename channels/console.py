@@ -28,10 +28,11 @@ from outbox.service import OutboxError, failed_messages, masked_recipient, reque
 from ticketing.console.deps import (
     ConsoleError,
     ConsoleUser,
-    current_officer,
+    CurrentOfficer,
+    CurrentTicket,
+    DbSession,
     render,
     require_officer,
-    ticket_in_scope_or_404,
 )
 from ticketing.officers.models import OfficerRole
 from ticketing.tickets.models import Ticket
@@ -54,9 +55,9 @@ async def _pause(rasa: RasaClient, sender: str, paused: bool) -> None:
 def take_over_conversation(
     request: Request,
     background: BackgroundTasks,
-    ticket: Ticket = Depends(ticket_in_scope_or_404),
-    user: ConsoleUser = Depends(current_officer),
-    db_session: Session = DB,
+    ticket: CurrentTicket,
+    user: CurrentOfficer,
+    db_session: DbSession,
 ) -> RedirectResponse:
     """The officer takes the family's conversation: the assistant goes silent."""
     try:
@@ -74,9 +75,9 @@ def take_over_conversation(
 def hand_back_conversation(
     request: Request,
     background: BackgroundTasks,
-    ticket: Ticket = Depends(ticket_in_scope_or_404),
-    user: ConsoleUser = Depends(current_officer),
-    db_session: Session = DB,
+    ticket: CurrentTicket,
+    user: CurrentOfficer,
+    db_session: DbSession,
 ) -> RedirectResponse:
     """The officer gives the conversation back to the assistant."""
     try:

@@ -11,12 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from channels.sms.outbound import queue_office_message
-from conversations.models import Conversation
-from conversations.service import record_outbound
+from conversations.service import conversation_for_sender, record_outbound
 from core.contacts import UnreadableContact, decrypt, encrypt
 
 # Where a link with a live token goes in a stored message; the token itself is kept sealed (review F6).
@@ -63,7 +61,7 @@ def send_to_family(
     keeps the marker and the link sealed (rendered only when the family's page reads it), and on SMS the text goes
     to the outbox as a sensitive message (encrypted, and forgotten once it has left).
     """
-    conversation = db_session.scalar(select(Conversation).where(Conversation.rasa_sender == requester_ref))
+    conversation = conversation_for_sender(db_session=db_session, sender_id=requester_ref)
     if conversation is None:
         raise UnknownConversation(requester_ref)
     data: dict[str, Any] = {"from": sender}

@@ -1,9 +1,9 @@
 """Human handoff: bring in a person, let an officer take the conversation over, and hand it back.
 
-- :func:`bring_in_a_person` — the assistant failed to understand twice in a row (the gateway detects it, see
-  :mod:`channels.fallback`): a ticket of category ``question`` is opened and routed (or the open one is reused) and
-  the family is told what happens next and by when. Asking for a person ("talk to a person") is the assistant's
-  own ``action_handoff``, which opens the same kind of ticket.
+- :func:`person_brought_in` — what the family is told when the assistant failed to understand twice in a row
+  (the gateway detects it, see :mod:`channels.fallback`, and runs :func:`flows.family.bring_in_a_person`: the
+  conversation's open ``question`` ticket, or a new one). Asking for a person ("talk to a person") is the
+  assistant's own ``action_handoff``, which runs the same use case.
 - :func:`take_over` — an officer takes the conversation of a ticket: from now on the assistant stays silent and
   the family's messages go to the ticket's timeline (:func:`channels.chat.record_family_message`); officer
   replies reach the family through :func:`channels.delivery.send_to_family`. The caller also pauses the Rasa
@@ -15,45 +15,34 @@ Services take ``db_session`` and never commit.
 
 from __future__ import annotations
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from channels.delivery import send_to_family
 from conversations.models import Conversation
+from conversations.service import conversation_for_sender
 from core.db import utcnow
 from core.i18n import as_language, long_date
 from core.messages import message
-from knowledge.district import District
-from ticketing.tickets.enums import Channel, TicketStatus
+from flows.family import PersonBroughtIn
 from ticketing.tickets.models import Ticket
-from ticketing.tickets.service import add_timeline_event, ask_for_a_person
-
-NOT_UNDERSTOOD_SUMMARY = "The assistant did not understand two messages in a row; the family needs a person."
-_CLOSED = frozenset({TicketStatus.closed, TicketStatus.rejected})
+from ticketing.tickets.service import add_timeline_event
+from ticketing.tickets.state import TERMINAL
 
 
 class HandoffError(ValueError):
     """A take-over or hand-back that cannot happen (the message says why)."""
 
 
-def bring_in_a_person(*, db_session: Session, conversation: Conversation, district: District, language: str) -> str:
-    """Open (or reuse) a ``question`` ticket for this conversation; returns what to tell the family."""
+def person_brought_in(person: PersonBroughtIn, language: str) -> str:
+    """What to tell the family after the assistant brought in a person (a new ticket, or the open one)."""
     lang = as_language(language)
-    ticket, reused = ask_for_a_person(
-        db_session=db_session,
-        district=district,
-        channel=Channel(conversation.channel),
-        language=lang,
-        requester_ref=conversation.rasa_sender,
-        summary=NOT_UNDERSTOOD_SUMMARY,
-    )
-    key = "handoff.person_already_asked" if reused else "handoff.person_brought_in"
-    return message(key, lang, reference=ticket.reference, due_date=long_date(ticket.due_on, lang))
+    key = "handoff.person_already_asked" if person.reused else "handoff.person_brought_in"
+    return message(key, lang, reference=person.reference, due_date=long_date(person.due_on, lang))
 
 
 def conversation_of(*, db_session: Session, ticket: Ticket) -> Conversation | None:
     """The conversation a ticket came from (it may have been purged)."""
-    return db_session.scalar(select(Conversation).where(Conversation.rasa_sender == ticket.requester_ref))
+    return conversation_for_sender(db_session=db_session, sender_id=ticket.requester_ref)
 
 
 def take_over(*, db_session: Session, ticket: Ticket, officer_email: str, officer_name: str) -> Conversation:
@@ -61,7 +50,7 @@ def take_over(*, db_session: Session, ticket: Ticket, officer_email: str, office
     conversation = conversation_of(db_session=db_session, ticket=ticket)
     if conversation is None:
         raise HandoffError("This request's conversation no longer exists; reply by another way.")
-    if ticket.status in _CLOSED:
+    if ticket.status in TERMINAL:
         raise HandoffError("This request is closed; reopen it before taking over the conversation.")
     if conversation.handoff_officer == officer_email and conversation.handoff_ticket_id == ticket.id:
         return conversation

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, aliased
 
 from core.contacts import contact_hash, decrypt, encrypt, normalize_email, normalize_phone
 from core.db import utcnow
+from knowledge.district import RetentionPeriods
 from outbox.models import FINAL_STATUSES, PROBLEM_STATUSES, OutboxKind, OutboxMessage, OutboxStatus, SmsOptOut
 
 MAX_SMS_CHARS = 1600
@@ -50,37 +51,14 @@ def enqueue(
     subject: str | None = None,
     ticket_id: int | None = None,
     conversation_id: int | None = None,
+    opt_out_notice: bool = False,
     sensitive: bool = False,
 ) -> OutboxMessage:
     """Queue an SMS (``to`` a phone number) or an email (``to`` an address, with a ``subject``) for sending.
 
     ``sensitive``: the text is a secret (a one-time code): kept encrypted and removed once the message has left.
+    ``opt_out_notice``: the confirmation of a STOP, which goes out despite it.
     """
-    return queue_message(
-        db_session=db_session,
-        kind=kind,
-        to=to,
-        body=body,
-        subject=subject,
-        ticket_id=ticket_id,
-        conversation_id=conversation_id,
-        sensitive=sensitive,
-    )
-
-
-def queue_message(
-    *,
-    db_session: Session,
-    kind: str,
-    to: str,
-    body: str,
-    subject: str | None = None,
-    ticket_id: int | None = None,
-    conversation_id: int | None = None,
-    opt_out_notice: bool = False,
-    sensitive: bool = False,
-) -> OutboxMessage:
-    """:func:`enqueue`, plus ``opt_out_notice``: the confirmation of a STOP, which goes out despite it."""
     try:
         message_kind = OutboxKind(kind)
     except ValueError as exc:
@@ -349,11 +327,12 @@ def purge_finished(*, db_session: Session, older_than: datetime) -> int:
     return int(cast(CursorResult[Any], result).rowcount or 0)
 
 
-def purge(*, db_session: Session, older_than: datetime, dry_run: bool = False) -> dict[str, int]:
-    """Retention: finished messages (sent, delivered, failed) last touched before ``older_than``; returns counts.
+def purge(*, db_session: Session, now: datetime, policy: RetentionPeriods, dry_run: bool = False) -> dict[str, int]:
+    """Retention: finished messages (sent, delivered, failed) untouched for ``policy.conversation_days``; counts.
 
     Queued messages and those being sent stay whatever their age: they have not left yet.
     """
+    older_than = now - timedelta(days=policy.conversation_days)
     if dry_run:
         finished = OutboxMessage.status.not_in([OutboxStatus.queued, OutboxStatus.sending])
         count = db_session.scalar(

@@ -1,18 +1,21 @@
 """``rightsdesk purge``: every domain destroys what it keeps past its retention period, each audited.
 
-Each domain has one ``purge(...)`` that takes the clock (and ``dry_run``) and returns counts by kind; this module
-only calls them in order and writes one audit entry per domain naming what it destroyed (never what it was):
+What the desk keeps, and for how long, is answered here. Each domain has one
+``purge(*, db_session, now, policy, dry_run)`` that returns counts by kind; this module only calls them in order,
+each with its own policy, in one transaction, and writes one audit entry per domain naming what it destroyed
+(never what it was):
 
-1. ``tickets`` (:mod:`ticketing.retention.service`): closed tickets past ``retention.closed_ticket_days`` and the
-   conversations they came from; idle conversations past ``retention.conversation_days`` (messages, and the
-   contact kept on them);
-2. ``outbox`` (:mod:`outbox.service`): SMS and email that left (or failed) more than
+1. ``tickets`` (:mod:`ticketing.retention.service`): closed tickets past ``retention.closed_ticket_days``
+   (their text, files and links); it names the conversations no live ticket needs any more;
+2. ``conversations`` (:func:`conversations.service.purge`): the messages of those conversations, and of any
+   conversation idle past ``retention.conversation_days`` that no live ticket needs (with the contact kept on it);
+3. ``outbox`` (:func:`outbox.service.purge`): SMS and email that left (or failed) more than
    ``retention.conversation_days`` ago;
-3. ``verification`` (:mod:`identity.verification.service`): verification state untouched for a day;
-4. ``sign_in`` (:mod:`ticketing.auth.service`): expired console sessions and old failed sign-ins;
-5. ``tracker`` (:mod:`channels.tracker_store`): Rasa's events of every conversation destroyed in step 1, and of
-   any conversation idle in Rasa that the help desk no longer knows as alive (after step 1 has committed: the
-   tracker store is another database).
+4. ``verification`` (:func:`identity.verification.service.purge`): verification state untouched for a day;
+5. ``sign_in`` (:func:`ticketing.auth.service.purge`): expired console sessions and old failed sign-ins;
+6. ``tracker`` (:mod:`channels.tracker_store`): Rasa's events of every conversation destroyed in step 2, and of
+   any conversation idle in Rasa that the help desk no longer knows as alive (after steps 1-5 have committed:
+   the tracker store is another database).
 
 A dry run reports the same counts and changes nothing, not even the audit log.
 """
@@ -25,9 +28,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session, sessionmaker
 
 from channels import tracker_store
+from conversations import service as conversations
 from core.db import unit_of_work, utcnow
 from core.settings import Settings
 from identity.verification import service as verification
+from identity.verification.policy import DEFAULT_POLICY
 from knowledge.district import District
 from outbox import service as outbox
 from ticketing.audit.service import record as audit
@@ -35,7 +40,7 @@ from ticketing.auth import service as sign_in
 from ticketing.retention import service as tickets
 from ticketing.retention.service import ACTOR, PurgeReport
 
-DOMAINS = ("tickets", "outbox", "verification", "sign_in", "tracker")
+DOMAINS = ("tickets", "conversations", "outbox", "verification", "sign_in", "tracker")
 
 
 @dataclass
@@ -79,34 +84,42 @@ def purge_everything(
     from ticketing.console.deps import login_limits
 
     now = now or utcnow()
-    idle_before = now - timedelta(days=district.retention.conversation_days)
-    db_session = factory()
-    try:
-        report = tickets.purge(
-            db_session=db_session, district=district, attachments_dir=settings.attachments_dir, now=now, dry_run=dry_run
-        )
-        run = PurgeRun(dry_run, report, {"tickets": report.counts()})
-        run.counts["outbox"] = outbox.purge(db_session=db_session, older_than=idle_before, dry_run=dry_run)
-        run.counts["verification"] = verification.purge(db_session=db_session, now=now, dry_run=dry_run)
-        run.counts["sign_in"] = sign_in.purge(
-            db_session=db_session, limits=login_limits(settings), now=now, dry_run=dry_run
-        )
-        keep = tickets.live_senders(db_session=db_session, idle_before=idle_before)
-        if dry_run:
+    periods = district.retention
+    idle_before = now - timedelta(days=periods.conversation_days)
+    with factory() as db_session:
+        try:
+            report = tickets.purge(
+                db_session=db_session,
+                now=now,
+                policy=periods,
+                dry_run=dry_run,
+                attachments_dir=settings.attachments_dir,
+            )
+            gone = conversations.purge(
+                db_session=db_session, now=now, policy=periods, dry_run=dry_run, ended=report.ended
+            )
+            run = PurgeRun(dry_run, report, {"tickets": report.counts(), "conversations": gone.counts()})
+            run.counts["outbox"] = outbox.purge(db_session=db_session, now=now, policy=periods, dry_run=dry_run)
+            run.counts["verification"] = verification.purge(
+                db_session=db_session, now=now, policy=DEFAULT_POLICY, dry_run=dry_run
+            )
+            run.counts["sign_in"] = sign_in.purge(
+                db_session=db_session, now=now, policy=login_limits(settings), dry_run=dry_run
+            )
+            keep = conversations.live_senders(db_session=db_session, idle_before=idle_before)
+            if dry_run:
+                db_session.rollback()
+            else:
+                for domain in DOMAINS[:-1]:
+                    _audit(db_session, domain, run.counts[domain], now)
+                db_session.commit()
+        except BaseException:
             db_session.rollback()
-        else:
-            for domain in DOMAINS[:-1]:
-                _audit(db_session, domain, run.counts[domain], now)
-            db_session.commit()
-    except BaseException:
-        db_session.rollback()
-        raise
-    finally:
-        db_session.close()
+            raise
     run.counts["tracker"] = tracker_store.purge(
         tracker_url=tracker_url(settings),
-        senders=report.senders,
-        keep=keep - report.senders,
+        senders=gone.senders,
+        keep=keep - gone.senders,
         idle_before=idle_before,
         dry_run=dry_run,
     )

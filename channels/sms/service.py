@@ -1,9 +1,11 @@
 """An inbound SMS, once its signature is checked: idempotency, keywords, opt-out, and the stored family message.
 
-:func:`receive_sms` does everything that must happen before the webhook answers Twilio, in one transaction: the
-MessageSid is recorded (a unique constraint: a redelivery fails here and changes nothing), STOP / START / HELP
-are honoured and confirmed through the outbox, a picture-only message gets a polite reply, and an ordinary
-message is stored for the assistant, which answers it in the background (:meth:`ChatService.answer_pending`).
+:func:`handle_inbound` is what the webhook runs for a message whose signature holds: a redelivery is ignored, the
+sender's conversation is found or started, and :func:`receive_sms` does everything that must happen before the
+webhook answers Twilio, in one transaction: the MessageSid is recorded (a unique constraint: a redelivery fails
+here and changes nothing), STOP / START / HELP are honoured and confirmed through the outbox, a picture-only
+message gets a polite reply, and an ordinary message is stored for the assistant, which answers it in the
+background (:meth:`ChatService.answer_pending`).
 
 The phone number never reaches Rasa and is never stored in clear text: the conversation is found by a keyed
 hash of it and keeps it encrypted for replies.
@@ -31,7 +33,7 @@ from core.i18n import as_language
 from core.messages import message
 from knowledge.district import District
 from outbox.models import SmsOptOut
-from outbox.service import queue_message
+from outbox.service import enqueue
 
 
 @dataclass(frozen=True)
@@ -141,7 +143,7 @@ def _keyword(
             return "ignored"  # confirmed once already
         db_session.add(SmsOptOut(contact_hash=key, keyword=keyword.word[:16], opted_out_at=utcnow()))
         reply = message("sms.stop_confirmed", lang, **names)
-        queue_message(
+        enqueue(
             db_session=db_session,
             kind="sms",
             to=sms.from_number,
@@ -158,14 +160,12 @@ def _keyword(
             db_session.delete(opted_out)
             db_session.flush()
         reply = message("sms.start_confirmed", lang, **names)
-        queue_message(
-            db_session=db_session, kind="sms", to=sms.from_number, body=reply, conversation_id=conversation_id
-        )
+        enqueue(db_session=db_session, kind="sms", to=sms.from_number, body=reply, conversation_id=conversation_id)
         _note(db_session, conversation, sms.body, reply)
         return "start"
     reply = help_text(district, lang)
     # HELP is answered even for a number that opted out (carriers require it); it does not opt them back in.
-    queue_message(
+    enqueue(
         db_session=db_session,
         kind="sms",
         to=sms.from_number,
@@ -199,7 +199,7 @@ def record_limited_sms(
         return None
     language = conversation.language if conversation else "en"
     if notice is not None and db_session.get(SmsOptOut, contact_hash(sms.from_number)) is None:
-        queue_message(
+        enqueue(
             db_session=db_session,
             kind="sms",
             to=sms.from_number,
@@ -247,3 +247,22 @@ def receive_sms(*, db_session: Session, sms: InboundSms, district: District, con
     stored = record_family_message(db_session=db_session, conversation=conversation, text=text, display=display)
     conversation.sms_options = None
     return SmsOutcome("text", conversation.id, answer=stored.status == "pending")
+
+
+def handle_inbound(session_factory: sessionmaker[Session], sms: InboundSms, district: District) -> SmsOutcome | None:
+    """Record and act on one inbound SMS (see the module); None for a redelivery. Runs in a worker thread.
+
+    Three short transactions, none held across another: the redelivery check, finding or starting the sender's
+    conversation (two first messages at once must create one), and :func:`receive_sms`, whose unique MessageSid
+    makes a redelivery racing this one change nothing.
+    """
+    with unit_of_work(session_factory) as db_session:
+        if already_received(db_session=db_session, message_sid=sms.message_sid):
+            return None
+        needs = needs_conversation(db_session=db_session, sms=sms)
+    conversation_id = ensure_sms_conversation(session_factory, sms.from_number) if needs else None
+    try:
+        with unit_of_work(session_factory) as db_session:
+            return receive_sms(db_session=db_session, sms=sms, district=district, conversation_id=conversation_id)
+    except DuplicateSms:
+        return None

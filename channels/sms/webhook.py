@@ -3,8 +3,9 @@
 Both check ``X-Twilio-Signature`` with :class:`twilio.request_validator.RequestValidator` against the URL Twilio
 called as the public sees it (``RIGHTSDESK_PUBLIC_URL`` + the path), so the check holds behind a proxy that
 terminates TLS or rewrites the host. A missing or bad signature gets 403 and changes nothing. The webhook answers
-with empty TwiML as soon as the message is stored (Twilio gives up after 15 seconds); the assistant answers in
-the background and its reply goes out through the outbox. Logs name the MessageSid, never a number or a body.
+with empty TwiML as soon as the message is stored (:func:`channels.sms.service.handle_inbound`; Twilio gives up
+after 15 seconds); the assistant answers in the background and its reply goes out through the outbox. Logs
+name the MessageSid, never a number or a body.
 
 A sender over ``RIGHTSDESK_RATE_SMS_PER_SENDER`` gets 429 (Retry-After): the message is recorded, not stored or
 answered, and the family is told once per window, in their conversation's language, to wait and send it again.
@@ -33,21 +34,11 @@ from channels.limits.messages import limit_message
 from channels.limits.rates import Rate
 from channels.limits.service import Limiter
 from channels.sms.keywords import classify
-from channels.sms.service import (
-    DuplicateSms,
-    InboundSms,
-    SmsOutcome,
-    already_received,
-    ensure_sms_conversation,
-    needs_conversation,
-    receive_sms,
-    record_limited_sms,
-)
+from channels.sms.service import InboundSms, handle_inbound, record_limited_sms
 from core.contacts import BadContact, contact_hash, normalize_phone
 from core.db import unit_of_work
 from core.deps import get_settings
 from core.settings import Settings
-from knowledge.service import KnowledgeService
 from outbox.service import record_delivery_status
 
 log = logging.getLogger(__name__)
@@ -105,22 +96,6 @@ async def verified_form(request: Request, settings: Settings) -> FormData:
     if not validator.validate(public_request_url(settings, request), form, signature, algorithm):
         raise HTTPException(status_code=403, detail="Invalid X-Twilio-Signature.")
     return form
-
-
-def _receive(factory: sessionmaker[Session], sms: InboundSms, knowledge: KnowledgeService) -> SmsOutcome | None:
-    """Record and act on one inbound SMS (a worker thread); None for a redelivery."""
-    with unit_of_work(factory) as db_session:
-        if already_received(db_session=db_session, message_sid=sms.message_sid):
-            return None
-        needs = needs_conversation(db_session=db_session, sms=sms)
-    conversation_id = ensure_sms_conversation(factory, sms.from_number) if needs else None
-    try:
-        with unit_of_work(factory) as db_session:
-            return receive_sms(
-                db_session=db_session, sms=sms, district=knowledge.district, conversation_id=conversation_id
-            )
-    except DuplicateSms:
-        return None
 
 
 def _over_limit(request: Request, sms: InboundSms) -> float | None:
@@ -204,7 +179,9 @@ async def inbound_sms(
     # One sender's texts are stored in the order they arrived (the work runs in worker threads, which could
     # otherwise overtake each other), so they are answered in that order.
     async with _sender_lock(contact_hash(sms.from_number)):
-        outcome = await run_in_threadpool(_receive, request.app.state.session_factory, sms, request.app.state.knowledge)
+        outcome = await run_in_threadpool(
+            handle_inbound, request.app.state.session_factory, sms, request.app.state.knowledge.district
+        )
     if outcome is None:
         log.info("sms %s: redelivery ignored", message_sid)
         return _twiml()

@@ -29,6 +29,9 @@ class VerificationPolicy:
     # How long the gateway holds a typed date of birth or code for the action server, and waits for one.
     held_for: timedelta = timedelta(minutes=10)
     awaiting_for: timedelta = timedelta(minutes=30)
+    # Retention: verification state untouched this long is deleted by ``rightsdesk purge``. A day is plenty (a
+    # verification lasts an hour, a lockout half an hour, the code limits an hour).
+    keep_state: timedelta = timedelta(days=1)
     # Details that match and details that do not take the same time (review F13): the work after a date of birth
     # is padded to the next multiple of this (a match sends a code: more queries, a decryption, two inserts).
     even_work: timedelta = timedelta(milliseconds=100)

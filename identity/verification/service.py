@@ -32,7 +32,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -658,20 +658,12 @@ def purge_sessions(*, db_session: Session, older_than: datetime, dry_run: bool =
     return len(ids)
 
 
-KEEP_VERIFICATION_STATE = timedelta(days=1)
-
-
 def purge(
-    *,
-    db_session: Session,
-    now: datetime | None = None,
-    keep_for: timedelta = KEEP_VERIFICATION_STATE,
-    dry_run: bool = False,
+    *, db_session: Session, now: datetime, policy: VerificationPolicy = DEFAULT_POLICY, dry_run: bool = False
 ) -> dict[str, int]:
-    """Retention: verification state untouched for ``keep_for``; returns counts.
+    """Retention: verification state untouched for ``policy.keep_state``; returns counts.
 
-    A day is plenty (verifications last an hour, lockouts half an hour, the code limits an hour); the
-    conversation-to-roster links, held answers and code hashes go with it.
+    The conversation-to-roster links, held answers and code hashes go with it.
     """
-    older_than = (now or utcnow()) - keep_for
+    older_than = now - policy.keep_state
     return {"sessions": purge_sessions(db_session=db_session, older_than=older_than, dry_run=dry_run)}

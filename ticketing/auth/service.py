@@ -516,13 +516,10 @@ def remove_totp(*, db_session: Session, email: str, actor: str = "system") -> Of
     return officer
 
 
-def purge(
-    *, db_session: Session, limits: LoginLimits, now: datetime | None = None, dry_run: bool = False
-) -> dict[str, int]:
-    """Delete failures older than the window and sessions past their lifetime; returns what went, by kind."""
-    now = now or utcnow()
-    old_failures = LoginFailure.created_at < now - timedelta(minutes=limits.window_minutes)
-    old_sessions = (OfficerSession.last_seen_at < now - timedelta(minutes=limits.idle_minutes)) | (
+def purge(*, db_session: Session, now: datetime, policy: LoginLimits, dry_run: bool = False) -> dict[str, int]:
+    """Retention: failures older than the window and sessions past their lifetime; returns what went, by kind."""
+    old_failures = LoginFailure.created_at < now - timedelta(minutes=policy.window_minutes)
+    old_sessions = (OfficerSession.last_seen_at < now - timedelta(minutes=policy.idle_minutes)) | (
         OfficerSession.created_at < now - timedelta(hours=MAX_SESSION_HOURS)
     )
     if dry_run:

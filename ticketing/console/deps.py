@@ -2,20 +2,19 @@
 
 Use in any console route (other modules too)::
 
-    from core.deps import DB
-    from ticketing.console.deps import ConsoleUser, require_officer
+    from ticketing.console.deps import ConsoleUser, DbSession, require_officer
 
     @router.post("/console/outbox/{item_id}/retry")
     def retry(
         item_id: int,
+        db_session: DbSession,
         user: ConsoleUser = Depends(require_officer("administrator", "district_officer")),
-        db_session: Session = DB,
     ): ...
 
-- ``DB`` (:mod:`core.deps`) is the request's one database session (the same object ``core.deps.get_db`` gives
-  every other dependency), committed when the handler returns and *before* the response is sent, so a redirect
-  never reaches the browser ahead of the change it reports. (Plain ``Depends(get_db)`` commits only after the
-  response.)
+- ``DbSession`` (``db_session: Session = DB``, with ``DB`` from :mod:`core.deps`) is the request's one database
+  session (the same object ``core.deps.get_db`` gives every other dependency), committed when the handler returns
+  and *before* the response is sent, so a redirect never reaches the browser ahead of the change it reports.
+  (Plain ``Depends(get_db)`` commits only after the response.)
 
 - ``require_officer(*roles)`` returns a dependency giving a :class:`ConsoleUser`. Without a live session the
   browser is sent to the sign-in page (303); with a role not listed the answer is a 404 (no roles: any officer).
@@ -25,7 +24,8 @@ Use in any console route (other modules too)::
 - The session cookie is signed, HttpOnly, SameSite=Lax, and ends after the idle timeout
   (``RIGHTSDESK_CONSOLE_IDLE_MINUTES``). When the public URL is https (always in production) every console cookie
   is ``Secure`` and named with the ``__Host-`` prefix, so no other host or path can set or shadow it.
-- ``ticket_in_scope_or_404`` loads a ticket by reference only if the officer may see it.
+- ``ticket_in_scope_or_404`` loads a ticket by reference only if the officer may see it; ``CurrentTicket``,
+  ``CurrentOfficer`` and ``DbSession`` are the ``Annotated`` parameters most handlers need.
 - Templates extend ``console/base.html``; :func:`render` supplies ``user``, ``csrf_field`` and the district.
   The ticket page includes ``console/ticket_extra.html`` if any template directory provides it (a hook for other
   modules' buttons; it gets ``ticket``, ``user`` and ``csrf_field``).
@@ -40,7 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -49,7 +49,7 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from core.client_address import client_address
-from core.deps import get_db
+from core.deps import DB, get_db
 from core.pages import add_templates, templates
 from core.settings import Settings
 from ticketing.auth.service import LoginLimits, find_session
@@ -252,6 +252,13 @@ def ticket_in_scope_or_404(
     if ticket is None:
         raise ConsoleError(404)
     return ticket
+
+
+# Handler parameters (Dispatch's ``CurrentCase``): ``ticket: CurrentTicket, user: CurrentOfficer,
+# db_session: DbSession`` — the ticket in scope (or 404), the signed-in officer, the request's committed session.
+DbSession = Annotated[Session, DB]
+CurrentOfficer = Annotated[ConsoleUser, Depends(current_officer)]
+CurrentTicket = Annotated[Ticket, Depends(ticket_in_scope_or_404)]
 
 
 def csrf_field(user: ConsoleUser | str) -> Markup:

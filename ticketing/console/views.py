@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from core.csv import safe_cell
-from core.deps import DB
 from core.i18n import long_date
 from knowledge.district import District
 from ticketing.audit.service import entries as audit_entries
@@ -25,10 +26,11 @@ from ticketing.audit.service import record as audit
 from ticketing.console.deps import (
     ConsoleError,
     ConsoleUser,
-    current_officer,
+    CurrentOfficer,
+    CurrentTicket,
+    DbSession,
     render,
     settings_of,
-    ticket_in_scope_or_404,
 )
 from ticketing.family.messages import category_label
 from ticketing.family.notify import (
@@ -127,16 +129,47 @@ def _due_text(left: int) -> str:
     return f"{left} day{'s' if left != 1 else ''} left"
 
 
-def _filters(status: str, category: str, school: str, overdue: str, mine: str, district: District) -> QueueFilter:
-    """The queue filters from the query string; unknown values are ignored."""
-    statuses = {"open", "all", *STATUS_NAMES}
+async def _queue_fields(request: Request) -> Mapping[str, Any]:
+    """The queue's filter fields: the query string of the page, the form of the CSV export (a CSRF-checked POST)."""
+    return await request.form() if request.method == "POST" else request.query_params
+
+
+def queue_filters(request: Request, fields: Mapping[str, Any] = Depends(_queue_fields)) -> QueueFilter:
+    """The queue filters the officer chose; unknown (or overlong) values are ignored."""
+    district = _district(request)
+
+    def field(name: str, default: str = "") -> str:
+        value = fields.get(name, default)
+        return value if isinstance(value, str) and len(value) <= 40 else default
+
+    status, category, school = field("status", "open"), field("category"), field("school")
     return QueueFilter(
-        status=status if status in statuses else "open",
+        status=status if status in {"open", "all", *STATUS_NAMES} else "open",
         category=category if category in {c.value for c in TicketCategory} else None,
         school=school if school == "none" or school in _school_names(district) else None,
-        overdue=overdue == "1",
-        mine=mine == "1",
+        overdue=field("overdue") == "1",
+        mine=field("mine") == "1",
     )
+
+
+# The queue page and its CSV export show the same tickets: one set of filters, read the same way.
+QueueQuery = Annotated[QueueFilter, Depends(queue_filters)]
+
+
+@dataclass(frozen=True)
+class _Queue:
+    district: District
+    today: date
+    tickets: list[Ticket]
+    rows: list[dict[str, Any]]
+
+
+def _queue(request: Request, user: ConsoleUser, db_session: Session, filters: QueueFilter) -> _Queue:
+    """The tickets ``filters`` select in the officer's scope, urgent first, with the district's today."""
+    district = _district(request)
+    today = local_today(district)
+    tickets = list(search(db_session=db_session, officer=user.officer, filters=filters, today=today))
+    return _Queue(district, today, tickets, _queue_rows(tickets, today, district))
 
 
 def _queue_rows(tickets: list[Ticket], today: date, district: District) -> list[dict[str, Any]]:
@@ -166,21 +199,9 @@ def console_home() -> RedirectResponse:
 
 
 @router.get("/queue")
-def queue_page(
-    request: Request,
-    status: str = "open",
-    category: str = "",
-    school: str = "",
-    overdue: str = "",
-    mine: str = "",
-    user: ConsoleUser = Depends(current_officer),
-    db_session: Session = DB,
-) -> Any:
+def queue_page(request: Request, user: CurrentOfficer, db_session: DbSession, filters: QueueQuery) -> Any:
     """The tickets in the officer's scope, filtered, urgent first then by due date."""
-    district = _district(request)
-    filters = _filters(status, category, school, overdue, mine, district)
-    today = local_today(district)
-    tickets = list(search(db_session=db_session, officer=user.officer, filters=filters, today=today))
+    queue = _queue(request, user, db_session, filters)
     query = {
         k: v
         for k, v in {
@@ -192,42 +213,33 @@ def queue_page(
         }.items()
         if v
     }
-    schools = [s for s in district.schools if user.officer.role in DISTRICT_WIDE or s.id in user.officer.school_ids]
+    schools = [
+        s for s in queue.district.schools if user.officer.role in DISTRICT_WIDE or s.id in user.officer.school_ids
+    ]
     return render(
         request,
         "console/queue.html",
         user,
         nav="queue",
-        rows=_queue_rows(tickets, today, district),
+        rows=queue.rows,
         filters=filters,
         statuses=list(STATUS_NAMES.items()),
         categories=[(c.value, category_label(c, "en")) for c in TicketCategory],
         schools=schools,
         export_fields=query,
         notices=notices_for(db_session=db_session, officer=user.officer),
-        today=today,
+        today=queue.today,
     )
 
 
 @router.post("/queue.csv")
-def queue_csv(
-    request: Request,
-    status: str = Form("open", max_length=40),
-    category: str = Form("", max_length=40),
-    school: str = Form("", max_length=40),
-    overdue: str = Form("", max_length=1),
-    mine: str = Form("", max_length=1),
-    user: ConsoleUser = Depends(current_officer),
-    db_session: Session = DB,
-) -> Response:
+def queue_csv(request: Request, user: CurrentOfficer, db_session: DbSession, filters: QueueQuery) -> Response:
     """The filtered queue as CSV (no family-written text); the export is audited with the references it held.
 
     A POST with the session's CSRF token: another site cannot make an officer's browser export (and log it).
     """
-    district = _district(request)
-    filters = _filters(status, category, school, overdue, mine, district)
-    today = local_today(district)
-    tickets = list(search(db_session=db_session, officer=user.officer, filters=filters, today=today))
+    queue = _queue(request, user, db_session, filters)
+    tickets, today = queue.tickets, queue.today
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(
@@ -236,7 +248,7 @@ def queue_csv(
             "opened", "due_on", "days_left", "overdue", "answered_at", "due_citation",
         ]
     )  # fmt: skip
-    for row in _queue_rows(tickets, today, district):
+    for row in queue.rows:
         t: Ticket = row["ticket"]
         writer.writerow(
             [
@@ -394,13 +406,13 @@ def _back(ticket: Ticket, done: str, anchor: str = "") -> RedirectResponse:
 @router.get("/tickets/{reference}")
 def ticket_page(
     request: Request,
+    ticket: CurrentTicket,
+    user: CurrentOfficer,
+    db_session: DbSession,
     done: str | None = None,
     template: str | None = None,
     find: str = "",
     reason: str | None = None,
-    ticket: Ticket = Depends(ticket_in_scope_or_404),
-    user: ConsoleUser = Depends(current_officer),
-    db_session: Session = DB,
 ) -> Any:
     """The ticket: facts, deadline, timeline and every action (viewing it is audited)."""
     record_view(db_session=db_session, ticket=ticket, actor=user.email)
@@ -412,10 +424,10 @@ def ticket_page(
 @router.post("/tickets/{reference}/reply")
 def reply(
     request: Request,
+    ticket: CurrentTicket,
+    user: CurrentOfficer,
+    db_session: DbSession,
     body: str = Form("", max_length=FORM_MAX),
-    ticket: Ticket = Depends(ticket_in_scope_or_404),
-    user: ConsoleUser = Depends(current_officer),
-    db_session: Session = DB,
 ) -> Any:
     """Send a reply to the family on their channel, then put it on the timeline."""
     try:
@@ -432,10 +444,10 @@ def reply(
 @router.post("/tickets/{reference}/note")
 def note(
     request: Request,
+    ticket: CurrentTicket,
+    user: CurrentOfficer,
+    db_session: DbSession,
     body: str = Form("", max_length=FORM_MAX),
-    ticket: Ticket = Depends(ticket_in_scope_or_404),
-    user: ConsoleUser = Depends(current_officer),
-    db_session: Session = DB,
 ) -> Any:
     """Add an internal note."""
     try:
@@ -450,11 +462,11 @@ def note(
 @router.post("/tickets/{reference}/status")
 def set_status(
     request: Request,
+    ticket: CurrentTicket,
+    user: CurrentOfficer,
+    db_session: DbSession,
     status: str = Form("", max_length=40),
     reason: str = Form("", max_length=FORM_MAX),
-    ticket: Ticket = Depends(ticket_in_scope_or_404),
-    user: ConsoleUser = Depends(current_officer),
-    db_session: Session = DB,
 ) -> Any:
     """Change the status (the state machine decides what is allowed) and tell the family."""
     try:
@@ -471,10 +483,10 @@ def set_status(
 @router.post("/tickets/{reference}/assign")
 def assign(
     request: Request,
+    ticket: CurrentTicket,
+    user: CurrentOfficer,
+    db_session: DbSession,
     officer_id: int = Form(0),
-    ticket: Ticket = Depends(ticket_in_scope_or_404),
-    user: ConsoleUser = Depends(current_officer),
-    db_session: Session = DB,
 ) -> Any:
     """Give the ticket to another officer who may see it."""
     assignee = find_officer_by_id(db_session=db_session, officer_id=officer_id)
@@ -493,12 +505,12 @@ def assign(
 @router.post("/tickets/{reference}/verify")
 def verify(
     request: Request,
+    ticket: CurrentTicket,
+    user: CurrentOfficer,
+    db_session: DbSession,
     method: str = Form("", max_length=64),
     note: str = Form("", max_length=FORM_MAX),
     person: int = Form(0),
-    ticket: Ticket = Depends(ticket_in_scope_or_404),
-    user: ConsoleUser = Depends(current_officer),
-    db_session: Session = DB,
 ) -> Any:
     """Record that the requester's identity was confirmed, how, and whose (a roster person the officer may see)."""
     try:
@@ -531,10 +543,10 @@ def verify(
 @router.post("/tickets/{reference}/attachments")
 def upload(
     request: Request,
+    ticket: CurrentTicket,
+    user: CurrentOfficer,
+    db_session: DbSession,
     file: UploadFile = File(...),
-    ticket: Ticket = Depends(ticket_in_scope_or_404),
-    user: ConsoleUser = Depends(current_officer),
-    db_session: Session = DB,
 ) -> Any:
     """Add a file (size-limited; PDF, PNG, JPEG, text or CSV, checked by content)."""
     settings = settings_of(request)
@@ -560,10 +572,10 @@ def upload(
 @router.get("/tickets/{reference}/attachments/{attachment_id}")
 def download(
     request: Request,
+    ticket: CurrentTicket,
+    user: CurrentOfficer,
+    db_session: DbSession,
     attachment_id: int,
-    ticket: Ticket = Depends(ticket_in_scope_or_404),
-    user: ConsoleUser = Depends(current_officer),
-    db_session: Session = DB,
 ) -> Any:
     """An officer downloads a file of a ticket in scope (audited)."""
     attachment = find_attachment(db_session=db_session, ticket=ticket, attachment_id=attachment_id)
@@ -583,10 +595,10 @@ def download(
 @router.post("/tickets/{reference}/records-links")
 def send_records(
     request: Request,
+    ticket: CurrentTicket,
+    user: CurrentOfficer,
+    db_session: DbSession,
     attachment_id: int = Form(0),
-    ticket: Ticket = Depends(ticket_in_scope_or_404),
-    user: ConsoleUser = Depends(current_officer),
-    db_session: Session = DB,
 ) -> Any:
     """Send a file to the family through a secure link that expires (only for a verified requester)."""
     settings = settings_of(request)
@@ -627,10 +639,10 @@ def send_records(
 @router.post("/tickets/{reference}/records-links/{link_id}/revoke")
 def revoke_records(
     request: Request,
+    ticket: CurrentTicket,
+    user: CurrentOfficer,
+    db_session: DbSession,
     link_id: int,
-    ticket: Ticket = Depends(ticket_in_scope_or_404),
-    user: ConsoleUser = Depends(current_officer),
-    db_session: Session = DB,
 ) -> Any:
     """Stop a records link from working."""
     try:
@@ -643,9 +655,9 @@ def revoke_records(
 @router.post("/tickets/{reference}/follow-link")
 def follow_link(
     request: Request,
-    ticket: Ticket = Depends(ticket_in_scope_or_404),
-    user: ConsoleUser = Depends(current_officer),
-    db_session: Session = DB,
+    ticket: CurrentTicket,
+    user: CurrentOfficer,
+    db_session: DbSession,
 ) -> Any:
     """Send the family a short-lived link to the page that shows their request's history."""
     try:
@@ -665,9 +677,9 @@ def follow_link(
 @router.get("/dashboard")
 def dashboard_page(
     request: Request,
+    user: CurrentOfficer,
+    db_session: DbSession,
     period: str = "all",
-    user: ConsoleUser = Depends(current_officer),
-    db_session: Session = DB,
 ) -> Any:
     """Charts over the tickets in the officer's scope."""
     district = _district(request)

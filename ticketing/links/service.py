@@ -15,14 +15,15 @@ import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
 from ticketing.audit.service import record as audit
 from ticketing.links.models import FollowLink, RecordsLink
 from ticketing.tickets.enums import EventKind
-from ticketing.tickets.models import Ticket, TicketAttachment, TicketEvent
+from ticketing.tickets.models import Ticket, TicketAttachment
+from ticketing.tickets.service import append_event
 
 FOLLOW_LINK_DAYS = 3
 FOLLOW_LINK_VIEW_MINUTES = 30
@@ -72,16 +73,16 @@ def create_records_link(
     )
     db_session.add(link)
     db_session.flush()
-    ticket.events.append(
-        TicketEvent(
-            kind=EventKind.records_link.value,
-            actor=actor,
-            body=attachment.filename,
-            data={"link_id": link.id, "attachment_id": attachment.id, "expires_at": link.expires_at.isoformat()},
-            created_at=now,
-        )
+    append_event(
+        ticket,
+        EventKind.records_link.value,
+        actor,
+        attachment.filename,
+        now=now,
+        link_id=link.id,
+        attachment_id=attachment.id,
+        expires_at=link.expires_at.isoformat(),
     )
-    ticket.updated_at = now
     db_session.flush()
     audit(
         db_session=db_session,
@@ -187,3 +188,9 @@ def open_follow_link(*, db_session: Session, token: str, now: datetime | None = 
         now=now,
     )
     return link.ticket
+
+
+def delete_for_ticket(*, db_session: Session, ticket_id: int) -> None:
+    """Retention: every records link and follow link of a ticket whose data is destroyed (tokens stop working)."""
+    db_session.execute(delete(RecordsLink).where(RecordsLink.ticket_id == ticket_id))
+    db_session.execute(delete(FollowLink).where(FollowLink.ticket_id == ticket_id))

@@ -37,8 +37,9 @@ from ticketing.officers.models import Officer
 from ticketing.routing import days_left, local_today
 from ticketing.sla.models import SlaNotice
 from ticketing.tickets.enums import EventKind
-from ticketing.tickets.models import Ticket, TicketEvent
+from ticketing.tickets.models import Ticket
 from ticketing.tickets.scope import visible_to
+from ticketing.tickets.service import append_event
 from ticketing.tickets.state import AWAITING_ANSWER, OPEN
 
 log = logging.getLogger(__name__)
@@ -142,14 +143,13 @@ def run_sla(
             if notice is None:
                 continue
             ticket.escalated_at = now
-            ticket.events.append(
-                TicketEvent(
-                    kind=EventKind.escalated.value,
-                    actor="system",
-                    body=f"overdue since {ticket.due_on.isoformat()}; district privacy officer alerted",
-                    data={"to": district_officer},
-                    created_at=now,
-                )
+            append_event(
+                ticket,
+                EventKind.escalated.value,
+                "system",
+                f"overdue since {ticket.due_on.isoformat()}; district privacy officer alerted",
+                now=now,
+                to=district_officer,
             )
             result.escalations += 1
         else:

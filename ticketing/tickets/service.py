@@ -14,12 +14,12 @@ import os
 import re
 import secrets
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.db import utcnow
@@ -47,6 +47,8 @@ MAX_TEXT = 5000
 FAMILY = "family"
 SYSTEM = "system"
 OPEN_STATUSES = OPEN
+# What a purged ticket's conversation becomes: the ticket no longer points at anyone.
+PURGED_REF = "purged"
 CODE_VERIFIED = "code_to_contact_on_file"
 VERIFICATION_METHODS = {
     CODE_VERIFIED: "one-time code to the contact on file",
@@ -75,9 +77,23 @@ def new_reference() -> str:
     return f"RD-{chars[:4]}-{chars[4:]}"
 
 
-def _append(ticket: Ticket, kind: str, actor: str, body: str = "", **data: object) -> TicketEvent:
-    now = utcnow()
-    event = TicketEvent(kind=kind, actor=actor[:254], body=body, data=dict(data), created_at=now)
+def append_event(
+    ticket: Ticket,
+    kind: str,
+    actor: str,
+    body: str = "",
+    data: Mapping[str, object] | None = None,
+    *,
+    now: datetime | None = None,
+    **fields: object,
+) -> TicketEvent:
+    """Put one entry on ``ticket``'s timeline and stamp the ticket; the only code that builds a timeline entry.
+
+    Not audited here: for the help desk's own modules (links, SLA, retention), which audit the change that
+    caused it; any other module uses :func:`add_timeline_event`.
+    """
+    now = now or utcnow()
+    event = TicketEvent(kind=kind, actor=actor[:254], body=body, data={**(data or {}), **fields}, created_at=now)
     ticket.events.append(event)
     ticket.updated_at = now
     return event
@@ -147,7 +163,7 @@ def open_ticket(
         due_citation=routed.due_citation,
         reopened_count=0,
     )
-    ticket.events.append(TicketEvent(kind=EventKind.opened.value, actor=FAMILY, body=summary, data={}, created_at=now))
+    append_event(ticket, EventKind.opened.value, FAMILY, summary, now=now)
     db_session.add(ticket)
     db_session.flush()
     _audit(db_session, ticket, FAMILY, "ticket.opened", category=category.value, channel=channel.value)
@@ -162,8 +178,8 @@ def change_status(*, db_session: Session, ticket: Ticket, status: TicketStatus, 
     reopened = is_reopen(current, status)
     reason = reason.strip()
     body = f"{current.value} -> {status.value}" + (f": {reason}" if reason else "")
-    _append(
-        ticket, EventKind.status.value, actor, body, **{"from": current.value, "to": status.value, "reopened": reopened}
+    append_event(
+        ticket, EventKind.status.value, actor, body, {"from": current.value, "to": status.value, "reopened": reopened}
     )
     ticket.status = status
     ticket.status_changed_at = now
@@ -199,12 +215,12 @@ def reassign(*, db_session: Session, ticket: Ticket, assignee: Officer, actor: s
         raise TicketError(f"{assignee.email} cannot see tickets of this school")
     previous = ticket.assignee_email
     ticket.assignee_email = assignee.email
-    event = _append(
+    event = append_event(
         ticket,
         EventKind.assigned.value,
         actor,
         f"{previous} -> {assignee.email}",
-        **{"from": previous, "to": assignee.email},
+        {"from": previous, "to": assignee.email},
     )
     db_session.flush()
     _audit(db_session, ticket, actor, "ticket.assigned", **{"from": previous, "to": assignee.email})
@@ -242,7 +258,7 @@ def mark_verified(
     ticket.verification_method = method
     ticket.verification_channel = OFFICE_METHODS[method]
     ticket.requester_person_id = person
-    event = _append(ticket, EventKind.verified.value, actor, note.strip(), method=method, person=person)
+    event = append_event(ticket, EventKind.verified.value, actor, note.strip(), method=method, person=person)
     db_session.flush()
     _audit(db_session, ticket, actor, "ticket.verified", method=method, person=person)
     return event
@@ -259,7 +275,7 @@ def records_go_to_contact_on_file(ticket: Ticket) -> bool:
 
 def add_note(*, db_session: Session, ticket: Ticket, actor: str, body: str) -> TicketEvent:
     """An internal note (never shown to the family)."""
-    event = _append(ticket, EventKind.note.value, actor, _text(body, "note"))
+    event = append_event(ticket, EventKind.note.value, actor, _text(body, "note"))
     db_session.flush()
     _audit(db_session, ticket, actor, "ticket.note_added", event_id=event.id)
     return event
@@ -267,7 +283,7 @@ def add_note(*, db_session: Session, ticket: Ticket, actor: str, body: str) -> T
 
 def record_reply(*, db_session: Session, ticket: Ticket, actor: str, body: str, channel: str) -> TicketEvent:
     """Record an officer's reply that was delivered to the family on ``channel``."""
-    event = _append(ticket, EventKind.officer_reply.value, actor, _text(body, "reply"), channel=channel)
+    event = append_event(ticket, EventKind.officer_reply.value, actor, _text(body, "reply"), channel=channel)
     db_session.flush()
     _audit(db_session, ticket, actor, "ticket.replied", event_id=event.id, channel=channel)
     return event
@@ -291,7 +307,7 @@ def add_timeline_event(*, db_session: Session, ticket: Ticket, kind: str, actor:
     """
     if not re.fullmatch(r"[a-z][a-z_]{0,31}", kind or ""):
         raise ValueError(f"not a timeline kind: {kind!r}")
-    event = _append(ticket, kind, actor, body)
+    event = append_event(ticket, kind, actor, body)
     db_session.flush()
     _audit(db_session, ticket, actor, "ticket.timeline_added", kind=kind, event_id=event.id)
     return event
@@ -359,9 +375,31 @@ def tickets_for_requester(*, db_session: Session, requester_ref: str) -> Sequenc
     ).all()
 
 
+def family_requests(
+    *, db_session: Session, requester_person_id: int, student_person_id: int, requester_ref: str, limit: int = 10
+) -> Sequence[Ticket]:
+    """What a verified family may follow, newest first (purged tickets are gone).
+
+    The tickets opened under the requester's roster identity for that student, and those opened from their
+    conversation (``requester_ref``).
+    """
+    return db_session.scalars(
+        select(Ticket)
+        .where(
+            Ticket.purged_at.is_(None),
+            or_(
+                and_(Ticket.requester_person_id == requester_person_id, Ticket.student_person_id == student_person_id),
+                Ticket.requester_ref == requester_ref,
+            ),
+        )
+        .order_by(Ticket.id.desc())
+        .limit(limit)
+    ).all()
+
+
 def queue(*, db_session: Session, assignee_email: str | None = None) -> Sequence[Ticket]:
     """Open tickets by due date (all of them, or one assignee's)."""
-    stmt = select(Ticket).where(Ticket.status.not_in([TicketStatus.closed, TicketStatus.rejected]))
+    stmt = select(Ticket).where(Ticket.status.not_in(TERMINAL))
     if assignee_email:
         stmt = stmt.where(Ticket.assignee_email == assignee_email)
     return db_session.scalars(stmt.order_by(Ticket.due_on, Ticket.id)).all()
@@ -407,6 +445,41 @@ def ticket_in_scope(*, db_session: Session, officer: Officer, reference: str) ->
     if len(reference) > 20:
         return None
     return db_session.scalar(select(Ticket).where(Ticket.reference == reference, visible_to(officer)))
+
+
+def due_for_purge(*, db_session: Session, closed_before: datetime) -> Sequence[Ticket]:
+    """Closed or rejected tickets not yet purged whose end (``closed_at``) is on or before ``closed_before``."""
+    ended = func.coalesce(Ticket.closed_at, Ticket.updated_at)
+    return db_session.scalars(
+        select(Ticket)
+        .where(Ticket.status.in_(TERMINAL), Ticket.purged_at.is_(None), ended <= closed_before)
+        .order_by(Ticket.id)
+    ).all()
+
+
+def live_requester_refs() -> Select[tuple[str]]:
+    """The conversations (by pseudonym) that a ticket not yet purged still needs, as a subquery."""
+    return select(Ticket.requester_ref).where(Ticket.purged_at.is_(None))
+
+
+def destroy_personal_data(*, db_session: Session, ticket: Ticket, actor: str, now: datetime) -> None:
+    """Retention: keep only what reports need, and mark the ticket purged (see :mod:`ticketing.retention`).
+
+    The summary, rejection reason, roster links and conversation are erased; every timeline entry keeps its kind,
+    author and time but loses its text and details; attachment rows go (their files are the caller's). A last
+    ``purged`` entry is added. Audited by the caller, with counts.
+    """
+    db_session.execute(delete(TicketAttachment).where(TicketAttachment.ticket_id == ticket.id))
+    db_session.execute(update(TicketEvent).where(TicketEvent.ticket_id == ticket.id).values(body="", data={}))
+    db_session.expire(ticket)
+    ticket.summary = ""
+    ticket.rejection_reason = None
+    ticket.requester_ref = PURGED_REF
+    ticket.requester_person_id = None
+    ticket.student_person_id = None
+    ticket.purged_at = now
+    append_event(ticket, EventKind.purged.value, actor, now=now)
+    db_session.flush()
 
 
 # --- attachments -------------------------------------------------------------------------------------------------
@@ -514,7 +587,7 @@ def save_attachment(
         )
         ticket.attachments.append(attachment)
         db_session.flush()
-        _append(ticket, EventKind.attachment.value, actor, name, attachment_id=attachment.id, size=len(data))
+        append_event(ticket, EventKind.attachment.value, actor, name, attachment_id=attachment.id, size=len(data))
         db_session.flush()
         _audit(db_session, ticket, actor, "ticket.attachment_added", attachment_id=attachment.id, size=len(data))
     except BaseException:

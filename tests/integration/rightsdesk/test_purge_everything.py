@@ -183,9 +183,15 @@ def test_purge_leaves_no_personal_value_anywhere(
         purged = {
             e.action: e.detail for e in db_session.scalars(select(AuditEntry)) if e.action.startswith("retention.")
         }
-    assert set(purged) == {f"retention.{d}_purged" for d in ("tickets", "outbox", "verification", "sign_in", "tracker")}
+    domains = ("tickets", "conversations", "outbox", "verification", "sign_in", "tracker")
+    assert set(purged) == {f"retention.{d}_purged" for d in domains}
+    # One audit entry per domain, naming what went (never what it was).
+    assert purged["retention.tickets_purged"] == {"tickets": 1, "timeline_entries": 6, "attachments": 1}
+    assert purged["retention.conversations_purged"] == {"conversations": 3, "messages": 8, "contacts": 1}
+    assert purged["retention.outbox_purged"] == {"messages": 2}
+    assert purged["retention.verification_purged"] == {"sessions": 1}
+    assert purged["retention.sign_in_purged"]["failed_sign_ins"] == 1
     assert purged["retention.tracker_purged"] == {"conversations": 4, "events": 7}
-    assert purged["retention.tickets_purged"]["contacts"] == 1
     # A second run finds nothing more.
     assert main(["purge"]) == 0
     assert "tracker: destroyed 0 conversations" in capsys.readouterr().out

@@ -6,12 +6,14 @@ verification service's hook, as channels/chat.py does.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
 import pytest
 import yaml
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions import (
@@ -25,6 +27,7 @@ from actions import (
     ValidateRequestForm,
     answers,
 )
+from actions import slots as s
 from actions.context import ActionContext
 from actions.request_form import slots_for
 from core import contacts
@@ -143,6 +146,20 @@ def test_each_request_asks_only_what_it_needs() -> None:
 )
 def test_typed_choices_in_both_languages(slot: str, typed: str, value: str) -> None:
     assert answers.choice(slot, typed) == value
+
+
+def test_every_answer_the_form_asks_for_is_checked_and_a_poor_one_asked_again() -> None:
+    form = ValidateRequestForm()
+    for slot in (*s.IDENTITY_SLOTS, *s.DETAIL_SLOTS):
+        assert callable(getattr(form, f"validate_{slot}", None)), slot
+    assert getattr(form, "validate_request_confirmed", None) is None  # a yes/no button the form reads as given
+    dispatcher = CollectingDispatcher()
+    checked = asyncio.run(form.validate_consent_details("ok", dispatcher, tracker(), DOMAIN))  # type: ignore[attr-defined]
+    assert checked == {"consent_details": None}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_answer_too_short"]
+    dispatcher = CollectingDispatcher()
+    checked = asyncio.run(form.validate_relationship("mom", dispatcher, tracker(), DOMAIN))  # type: ignore[attr-defined]
+    assert checked == {"relationship": "parent"} and dispatcher.messages == []
 
 
 def test_the_date_of_birth_is_read_from_the_gateway_and_a_code_goes_to_the_phone_on_file(

@@ -1,5 +1,6 @@
 """Retention on SQLite and PostgreSQL: `rightsdesk purge --dry-run` shows and changes nothing; the real purge
-destroys a closed ticket's personal data, files and conversation, keeps de-identified counts, and is audited."""
+destroys a closed ticket's personal data and files (the tickets' purge) and the conversation it came from (the
+conversations' purge), keeps de-identified counts, and is audited."""
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -8,8 +9,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from conversations import service as conversations
 from conversations.models import Conversation, ConversationMessage
-from conversations.service import record_inbound, record_outbound, start_conversation
+from conversations.service import ConversationsPurged, record_inbound, record_outbound, start_conversation
 from core.db import unit_of_work, utcnow
 from knowledge.district import District
 from rightsdesk.cli import main
@@ -20,7 +22,7 @@ from ticketing.links.models import RecordsLink
 from ticketing.links.service import create_records_link
 from ticketing.officers.models import Officer, OfficerRole
 from ticketing.reports.service import dashboard
-from ticketing.retention.service import purge
+from ticketing.retention.service import PurgeReport, purge
 from ticketing.routing import local_today
 from ticketing.tickets.enums import Channel, TicketCategory, TicketStatus
 from ticketing.tickets.models import Ticket, TicketAttachment
@@ -101,7 +103,21 @@ def world(session_factory: sessionmaker[Session], district: District, tmp_path: 
             "idle_conv": idle_conv.id,
             "recent_conv": recent_conv.id,
             "old_ref": old.reference,
+            "old_sender": old_conv.rasa_sender,
+            "shared_sender": shared_conv.rasa_sender,
         }
+
+
+def _purge(
+    db_session: Session, district: District, storage: Path, dry_run: bool = False
+) -> tuple[PurgeReport, ConversationsPurged]:
+    """The tickets' purge, then the conversations' (as ``rightsdesk purge`` runs them)."""
+    now = utcnow()
+    report = purge(db_session=db_session, now=now, policy=district.retention, attachments_dir=storage, dry_run=dry_run)
+    gone = conversations.purge(
+        db_session=db_session, now=now, policy=district.retention, dry_run=dry_run, ended=report.ended
+    )
+    return report, gone
 
 
 def _messages(db_session: Session, conversation_id: object) -> int:
@@ -133,19 +149,19 @@ def test_dry_run_reports_everything_and_changes_nothing(
 ) -> None:
     before = _snapshot(session_factory, world)
     with session_factory() as db_session:
-        report = purge(
-            db_session=db_session, district=district, attachments_dir=Path(str(world["storage"])), dry_run=True
-        )
+        report, gone = _purge(db_session, district, Path(str(world["storage"])), dry_run=True)
         db_session.rollback()
     assert [t.reference for t in report.tickets] == [
         _reference(session_factory, world["old"]),
         _reference(session_factory, world["shared_old"]),
     ]
     first = report.tickets[0]
-    assert (first.attachments, first.conversation_messages) == (1, 2)
+    assert first.attachments == 1
     assert first.timeline_entries >= 4
-    assert report.tickets[1].conversation_messages == 0  # the conversation still has a live ticket
-    assert (report.idle_conversations, report.idle_conversation_messages) == (1, 2)
+    # The old ticket's conversation goes with it; the shared one still has a live ticket.
+    assert report.ended == {world["old_sender"]}
+    # Its 2 messages, and the idle conversation's 2.
+    assert (gone.conversations, gone.messages) == (2, 4)
     assert "dry run, nothing changed" in report.lines()[-1]
     assert _snapshot(session_factory, world) == before
 
@@ -163,8 +179,8 @@ def test_purge_destroys_personal_data_keeps_counts_and_audits(
         kept_file = db_session.scalars(
             select(TicketAttachment.storage_name).where(TicketAttachment.ticket_id == world["recent"])
         ).one()
-        report = purge(db_session=db_session, district=district, attachments_dir=storage)
-    assert len(report.tickets) == 2
+        report, gone = _purge(db_session, district, storage)
+    assert len(report.tickets) == 2 and (gone.conversations, gone.messages) == (2, 4)
     with unit_of_work(session_factory) as db_session:
         old = db_session.get_one(Ticket, world["old"])
         assert old.summary == "" and old.requester_ref == "purged" and old.purged_at is not None
@@ -194,15 +210,15 @@ def test_purge_destroys_personal_data_keeps_counts_and_audits(
             select(AuditEntry).where(AuditEntry.action == "ticket.purged").order_by(AuditEntry.seq)
         ).all()
         assert purged[0].ticket_reference == world["old_ref"]
-        assert purged[0].detail["conversation_messages"] == 2 and purged[0].detail["attachments"] == 1
+        assert purged[0].detail["attachments"] == 1 and purged[0].detail["timeline_entries"] >= 4
         assert "Ana" not in str([e.detail for e in purged])
         assert verify_chain(db_session=db_session).ok
         admin = Officer(email="a@x.org", name="A", role=OfficerRole.administrator, schools="", password_hash="x")
         figures = dashboard(db_session=db_session, officer=admin, district=district, today=local_today(district))
         assert figures.total == 4 and figures.answered == 3
     with unit_of_work(session_factory) as db_session:
-        again = purge(db_session=db_session, district=district, attachments_dir=storage)
-    assert again.tickets == [] and again.idle_conversations == 0
+        again, gone_again = _purge(db_session, district, storage)
+    assert again.tickets == [] and gone_again.conversations == 0
 
 
 def test_rightsdesk_purge_cli(
@@ -224,6 +240,7 @@ def test_rightsdesk_purge_cli(
     out = capsys.readouterr().out
     assert "destroyed the summary" in out and "2 ticket(s) closed before" in out
     assert "sign-in: destroyed" in out and "tracker: destroyed" in out and "outbox: destroyed" in out
+    assert "conversations: destroyed 2 conversations, 4 messages" in out
     with unit_of_work(session_factory) as db_session:
         assert db_session.get_one(Ticket, world["old"]).purged_at is not None
 
@@ -236,7 +253,11 @@ def test_purge_uses_the_district_period(
     )
     with session_factory() as db_session:
         report = purge(
-            db_session=db_session, district=longer, attachments_dir=Path(str(world["storage"])), dry_run=True
+            db_session=db_session,
+            now=utcnow(),
+            policy=longer.retention,
+            attachments_dir=Path(str(world["storage"])),
+            dry_run=True,
         )
     assert report.tickets == []
     assert report.closed_before < datetime.now(timezone.utc) - timedelta(days=499)
