@@ -111,7 +111,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.session_factory = make_session_factory(engine)
     app.state.knowledge = KnowledgeService(settings.district_file, settings.public_url)
     app.state.rasa = RasaClient(
-        settings.rasa_urls, settings.rasa_token, settings.rasa_timeout_seconds, actions_url=settings.actions_url
+        settings.rasa_urls,
+        settings.rasa_token,
+        settings.rasa_timeout_seconds,
+        actions_url=settings.actions_url,
+        max_connections=settings.rasa_max_connections,
     )
     configure_keys(settings.secret_key)
     app.state.chat = ChatService(
