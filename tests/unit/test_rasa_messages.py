@@ -151,7 +151,7 @@ def test_a_turn_that_waits_longer_than_the_timeout_for_a_connection_is_never_sen
 
 
 def test_the_rasa_connection_limit_is_a_setting_with_a_default() -> None:
-    assert Settings().rasa_max_connections == DEFAULT_MAX_CONNECTIONS == 64
+    assert Settings().rasa_max_connections == DEFAULT_MAX_CONNECTIONS == 100
     assert Settings(RIGHTSDESK_RASA_MAX_CONNECTIONS="8").rasa_max_connections == 8  # type: ignore[call-arg]
     client = RasaClient(["http://a"], "token", max_connections=8)
     assert client.slots._value == 8
