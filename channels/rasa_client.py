@@ -6,14 +6,23 @@ cannot be reached at all (the connection is refused or times out, so the message
 in the list takes the conversation: with a shared tracker store (PostgreSQL) and lock store (Redis) it carries on
 where the conversation was. A server that was reached but failed is not retried elsewhere (it may have acted on
 the message). The transport is an ``httpx.AsyncClient``.
+
+At most ``max_connections`` requests (``RIGHTSDESK_RASA_MAX_CONNECTIONS``, per gateway worker) are with Rasa at
+once, each over a kept-alive connection; further turns wait their turn here, in order, for at most the timeout (then
+:class:`RasaUnavailable`: the message was never sent, so it stays pending and is retried). This queue is cheap,
+unlike one inside httpx: httpcore's pool re-scans every queued request against every connection on each request
+start and finish (quadratic), and with fewer kept-alive connections than open ones it closes and reopens
+connections to Rasa under load. Both cost the event loop most of its time at 200 conversations (BENCHMARKS.md).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 import httpx
 
 
@@ -58,17 +67,34 @@ def parse_rasa_messages(raw: list[dict[str, Any]]) -> list[BotMessage]:
     return out
 
 
+# httpx's own default cap: no more turns wait for Rasa than before, only more cheaply (BENCHMARKS.md).
+DEFAULT_MAX_CONNECTIONS = 100
+
+
 class RasaClient:
     """A pool of Rasa servers reached over HTTP."""
 
-    def __init__(self, urls: list[str], token: str, timeout: float = 20.0, actions_url: str | None = None) -> None:
+    def __init__(
+        self,
+        urls: list[str],
+        token: str,
+        timeout: float = 20.0,
+        actions_url: str | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    ) -> None:
         if not urls:
             raise ValueError("at least one Rasa URL is required")
+        if max_connections < 1:
+            raise ValueError("max_connections must be at least 1")
         self.urls = urls
         self.token = token
         # The action server's health URL: a turn answered with nothing while it is down was not really answered.
         self.actions_health = actions_url.rsplit("/", 1)[0] + "/health" if actions_url else None
-        self.http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=2.0))
+        self.timeout = timeout
+        # Every connection is kept alive (no reconnecting under load), and no request ever queues inside httpx.
+        limits = httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections)
+        self.http = httpx.AsyncClient(timeout=httpx.Timeout(timeout, connect=2.0), limits=limits)
+        self.slots = asyncio.Semaphore(max_connections)
 
     def url_for(self, sender: str) -> str:
         """The Rasa server that owns ``sender``'s conversation (stable across processes and restarts)."""
@@ -81,6 +107,17 @@ class RasaClient:
         return self.urls[first:] + self.urls[:first]
 
     async def _post(self, sender: str, path: str, **kwargs: Any) -> httpx.Response:
+        try:
+            with anyio.fail_after(self.timeout):
+                await self.slots.acquire()
+        except TimeoutError as exc:
+            raise RasaUnavailable("too many turns waiting for Rasa") from exc
+        try:
+            return await self._post_now(sender, path, **kwargs)
+        finally:
+            self.slots.release()
+
+    async def _post_now(self, sender: str, path: str, **kwargs: Any) -> httpx.Response:
         failure: Exception | None = None
         for base in self.urls_for(sender):
             try:

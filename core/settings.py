@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     rasa_venv: Path = Field(REPO_ROOT / ".venv-rasa", validation_alias=_env("RIGHTSDESK_RASA_VENV"))
     gateway_workers: int = Field(1, validation_alias=_env("RIGHTSDESK_WORKERS"))
     rasa_timeout_seconds: float = Field(20.0, validation_alias=_env("RIGHTSDESK_RASA_TIMEOUT"))
+    # Requests one gateway worker has with Rasa at once (channels/rasa_client.py); more turns wait their turn.
+    rasa_max_connections: int = Field(100, ge=1, le=1000, validation_alias=_env("RIGHTSDESK_RASA_MAX_CONNECTIONS"))
 
     # Help desk (issue 5): the officer console, deadlines and records delivery.
     helpdesk_file: Path = Field(

@@ -112,7 +112,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.session_factory = kernel.session_factory
     app.state.knowledge = KnowledgeService(settings.district_file, settings.public_url)
     app.state.rasa = RasaClient(
-        settings.rasa_urls, settings.rasa_token, settings.rasa_timeout_seconds, actions_url=settings.actions_url
+        settings.rasa_urls,
+        settings.rasa_token,
+        settings.rasa_timeout_seconds,
+        actions_url=settings.actions_url,
+        max_connections=settings.rasa_max_connections,
     )
     app.state.chat = ChatService(
         app.state.session_factory, app.state.rasa, district=lambda: app.state.knowledge.district

@@ -7,7 +7,8 @@ import asyncio
 import httpx
 import pytest
 
-from channels.rasa_client import RasaClient, RasaUnavailable, parse_rasa_messages
+from channels.rasa_client import DEFAULT_MAX_CONNECTIONS, BotMessage, RasaClient, RasaUnavailable, parse_rasa_messages
+from rightsdesk.settings import Settings
 from tests.fakes.rasa import ScriptedRasa
 
 
@@ -100,3 +101,59 @@ def test_button_payloads_with_entities_are_escaped_for_rasas_templates() -> None
                 for button in variation.get("buttons") or []:
                     payload = button["payload"]
                     assert not re.search(r"(?<!\{)\{(?!\{)", payload), f"{path.name} {name}: {payload}"
+
+
+def test_turns_beyond_the_connection_limit_wait_for_a_free_one() -> None:
+    # Rasa gets at most `max_connections` requests at once; the others wait here, none is lost or refused.
+    in_flight = peak = 0
+    rasa = ScriptedRasa()
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.01)
+        in_flight -= 1
+        return await rasa.handler(request)
+
+    client = RasaClient(["http://a"], "token", max_connections=3)
+    client.http = httpx.AsyncClient(transport=httpx.MockTransport(slow))
+
+    async def many() -> list[list[BotMessage]]:
+        return await asyncio.gather(*(client.send(f"c{i}", "hello") for i in range(12)))
+
+    assert all(replies for replies in asyncio.run(many()))
+    assert peak == 3
+
+
+def test_a_turn_that_waits_longer_than_the_timeout_for_a_connection_is_never_sent() -> None:
+    # It stays pending for the retry loop, like any turn Rasa did not take.
+    rasa = ScriptedRasa()
+    release = asyncio.Event()
+
+    async def stuck(request: httpx.Request) -> httpx.Response:
+        await release.wait()
+        return await rasa.handler(request)
+
+    client = RasaClient(["http://a"], "token", timeout=0.05, max_connections=1)
+    client.http = httpx.AsyncClient(transport=httpx.MockTransport(stuck))
+
+    async def two() -> None:
+        first = asyncio.create_task(client.send("c1", "hello"))
+        await asyncio.sleep(0.01)
+        with pytest.raises(RasaUnavailable, match="waiting for Rasa"):
+            await client.send("c2", "hello")
+        release.set()
+        await first
+
+    asyncio.run(two())
+    assert [body["sender"] for body in rasa.received] == ["c1"]
+
+
+def test_the_rasa_connection_limit_is_a_setting_with_a_default() -> None:
+    assert Settings().rasa_max_connections == DEFAULT_MAX_CONNECTIONS == 100
+    assert Settings(RIGHTSDESK_RASA_MAX_CONNECTIONS="8").rasa_max_connections == 8  # type: ignore[call-arg]
+    client = RasaClient(["http://a"], "token", max_connections=8)
+    assert client.slots._value == 8
+    with pytest.raises(ValueError):
+        RasaClient(["http://a"], "token", max_connections=0)
