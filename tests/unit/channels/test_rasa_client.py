@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from channels.rasa_client import DEFAULT_MAX_CONNECTIONS, BotMessage, RasaClient, RasaUnavailable, parse_rasa_messages
-from rightsdesk.settings import Settings
+from core.settings import Settings
 from tests.fakes.rasa import ScriptedRasa
 
 
