@@ -30,6 +30,9 @@ START_ATTEMPTS = 3
 PORT_IN_USE = ("address already in use", "errno 98", "port is already", "is in use")
 
 
+PORT_SETTINGS = ("RIGHTSDESK_PORT", "RIGHTSDESK_RASA_PORT", "RIGHTSDESK_ACTIONS_PORT")
+
+
 def free_ports(count: int) -> list[int]:
     """``count`` distinct ports free right now (all held open together while they are picked)."""
     with ExitStack() as held:
@@ -120,8 +123,7 @@ class StackFailed(RuntimeError):
 
 def _start_once(data_dir: Path, env: dict[str, str], ports: list[int], timeout: float) -> Stack:
     output = data_dir / "run.out"
-    names = ("RIGHTSDESK_PORT", "RIGHTSDESK_RASA_PORT", "RIGHTSDESK_ACTIONS_PORT")
-    env = {**env, **{name: str(port) for name, port in zip(names, ports, strict=True)}}
+    env = {**env, **{name: str(port) for name, port in zip(PORT_SETTINGS, ports, strict=True)}}
     with open(output, "wb") as out:
         process = subprocess.Popen(
             [str(RIGHTSDESK), "run"],
@@ -160,6 +162,10 @@ def start_stack(
         ports = free_ports(3)
         if port:
             ports[0] = port
+        # A port the caller set (the scale-out test names Rasa's, to list it among several servers) is kept.
+        for index, name in enumerate(PORT_SETTINGS):
+            if name in (extra_env or {}):
+                ports[index] = int((extra_env or {})[name])
         try:
             return _start_once(data_dir, env, ports, timeout)
         except StackFailed as failure:
