@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from core.db import unit_of_work
 from core.settings import Settings
 
 
@@ -23,15 +24,8 @@ def get_settings(request: Request) -> Settings:
 
 def get_db(request: Request) -> Iterator[Session]:
     """A database session for one request: committed when the handler returns, rolled back on error."""
-    db_session: Session = request.app.state.session_factory()
-    try:
+    with unit_of_work(request.app.state.session_factory) as db_session:
         yield db_session
-        db_session.commit()
-    except BaseException:
-        db_session.rollback()
-        raise
-    finally:
-        db_session.close()
 
 
 def committed_db(db_session: Session = Depends(get_db)) -> Iterator[Session]:
