@@ -164,6 +164,7 @@ class Reading:
     status: bool
     mentions_code: bool
     words: int
+    normalized: str
 
 
 def read(text: str, cues: Cues | None = None) -> Reading:
@@ -202,13 +203,12 @@ def read(text: str, cues: Cues | None = None) -> Reading:
         status=any(p.search(norm) for p in cues.status),
         mentions_code=any(p.search(norm) for p in cues.code_words),
         words=len(re.findall(r"[a-z0-9']+", norm)),
+        normalized=norm,
     )
 
 
-def request_named(text: str, cues: Cues | None = None) -> str | None:
-    """The request intent the words of ``text`` name (``request_kinds`` of the cues, in order), if any."""
-    cues = cues or load_cues()
-    norm = normalize(text, cues)
+def request_named(norm: str, cues: Cues) -> str | None:
+    """The request intent the words of the normalized text name (``request_kinds`` of the cues, in order), if any."""
     intents = {kind: intent for intent, kind in REQUEST_KINDS.items()}
     for kind, pattern in cues.request_kinds:
         if pattern.search(norm):
@@ -256,7 +256,7 @@ def route(text: str, intent: str, ranking: list[dict[str, Any]] | None = None, c
             ),
             None,
         )
-        named = request_named(text, cues)
+        named = request_named(reading.normalized, cues)
         if named is not None:
             return Routed(named, reason="an explicit request, by the words that name it")
         if candidate is not None:

@@ -20,7 +20,7 @@ from urllib.parse import quote
 
 import segno
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
@@ -221,6 +221,19 @@ router.add_api_route("/login/password", _step_form(PASSWORD), methods=["GET"])
 router.add_api_route("/login/enrol", _step_form(ENROL), methods=["GET"])
 
 
+def _checked_step(
+    request: Request, db_session: Session, step: str, csrf_token: str, next_path: str
+) -> OfficerSession | Response:
+    """The pending sign-in at ``step`` whose form carries its CSRF token, or the page to answer with instead."""
+    pending = _pending_session(request, db_session, step)
+    if pending is None:
+        return RedirectResponse("/console/login?expired=1", status_code=303)
+    if not csrf_matches(csrf_token, pending.csrf_token):
+        refused: Response = _step_page(request, db_session, step, pending, next_path, 403, CSRF_FAILED)
+        return refused
+    return pending
+
+
 def _finish_step(
     request: Request, db_session: Session, step: str, pending: OfficerSession, result: SignIn, next_path: str
 ) -> Any:
@@ -244,11 +257,9 @@ def submit_code(
 ) -> Any:
     """Check the authenticator code."""
     settings = settings_of(request)
-    pending = _pending_session(request, db_session, CODE)
-    if pending is None:
-        return RedirectResponse("/console/login?expired=1", status_code=303)
-    if not csrf_matches(csrf_token, pending.csrf_token):
-        return _step_page(request, db_session, CODE, pending, _safe_next(next), 403, CSRF_FAILED)
+    pending = _checked_step(request, db_session, CODE, csrf_token, _safe_next(next))
+    if not isinstance(pending, OfficerSession):
+        return pending
     result = confirm_code(
         db_session=db_session,
         pending=pending,
@@ -272,11 +283,9 @@ def submit_password(
 ) -> Any:
     """Replace an assigned or generated password with the officer's own."""
     settings = settings_of(request)
-    pending = _pending_session(request, db_session, PASSWORD)
-    if pending is None:
-        return RedirectResponse("/console/login?expired=1", status_code=303)
-    if not csrf_matches(csrf_token, pending.csrf_token):
-        return _step_page(request, db_session, PASSWORD, pending, _safe_next(next), 403, CSRF_FAILED)
+    pending = _checked_step(request, db_session, PASSWORD, csrf_token, _safe_next(next))
+    if not isinstance(pending, OfficerSession):
+        return pending
     result = choose_password(
         db_session=db_session,
         pending=pending,
@@ -298,11 +307,9 @@ def submit_enrolment(
 ) -> Any:
     """Confirm the new authenticator app with one of its codes."""
     settings = settings_of(request)
-    pending = _pending_session(request, db_session, ENROL)
-    if pending is None:
-        return RedirectResponse("/console/login?expired=1", status_code=303)
-    if not csrf_matches(csrf_token, pending.csrf_token):
-        return _step_page(request, db_session, ENROL, pending, _safe_next(next), 403, CSRF_FAILED)
+    pending = _checked_step(request, db_session, ENROL, csrf_token, _safe_next(next))
+    if not isinstance(pending, OfficerSession):
+        return pending
     result = confirm_enrolment(
         db_session=db_session,
         pending=pending,

@@ -196,6 +196,10 @@ def test_totp_second_factor(app) -> None:  # type: ignore[no-untyped-def]
     bad = console.client.post("/console/login/code", data={"code": "000000", "csrf_token": csrf})
     assert bad.status_code == 401 and "not correct" in bad.text
     code = totp.totp(secret, utcnow())
+    # A right code on a form that did not come from this page is refused, and signs nobody in.
+    forged = console.client.post("/console/login/code", data={"code": code, "csrf_token": "forged"})
+    assert forged.status_code == 403 and 'autocomplete="one-time-code"' in forged.text
+    assert console.get("/console/queue").headers["location"].startswith("/console/login")
     good = console.client.post(
         "/console/login/code", data={"code": code, "csrf_token": csrf, "next": "/console/queue"}, follow_redirects=False
     )
